@@ -55,12 +55,17 @@ export interface ParseResult {
 
 /** A labeler's two-way distribution for one order of a pair, from its next-token log-probs. */
 export interface OrderScore {
-  /** Log-probs of the answer tokens for "first shown" and "second shown", over the full vocabulary. */
+  /** Raw log-probs of the answer tokens "1" and "2", normalised over the full vocabulary. */
   logprobs: [number, number];
-  /** Softmax over the two: P(first shown is better), P(second shown is better). */
+  /**
+   * P(first shown is better), P(second shown is better): the softmax over the two, inverted when
+   * the prompt asks for the worse candidate (the paper's harmless prompt).
+   */
   probs: [number, number];
   /** Probability mass on every other token: how far the labeler strayed from answering 1 or 2. */
   otherMass: number;
+  /** The most likely next tokens, for display, when the engine was asked for them. */
+  top?: { id: number; text: string; logprob: number }[];
 }
 
 /** The soft label for a pair in stored order: P(candidate 0 better), P(candidate 1 better). */

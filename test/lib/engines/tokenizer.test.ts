@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { loadTokenizer, TokenizerLoadError } from '../../../src/lib/engines/tokenizer';
+import { byteLevelBpe, wordLevel } from '../../support/tokenizers';
+
+describe('loadTokenizer', () => {
+  it('round-trips any text through byte-level BPE and keeps special tokens whole', () => {
+    const tok = loadTokenizer(byteLevelBpe([['h', 'i']]));
+    for (const text of ['hi there', 'héllo 😀 世界', 'שלום\u200b!', '']) {
+      expect(tok.decode(tok.encode(text))).toBe(text);
+    }
+    const ids = tok.encode('<|im_start|>hi');
+    expect(ids).toHaveLength(2);
+    expect(tok.decode(ids.slice(0, 1))).toBe('<|im_start|>');
+    expect(tok.vocabSize).toBe(256 + 1 + 2);
+  });
+  it('never adds special tokens on its own', () => {
+    const tok = loadTokenizer(byteLevelBpe([]));
+    expect(tok.encode('a')).toHaveLength(1);
+  });
+  it('maps unknown words to the unknown token', () => {
+    const tok = loadTokenizer(wordLevel(['known']));
+    expect(tok.encode('known mystery')).toEqual([1, 0]);
+  });
+  it('reports a broken tokenizer.json clearly', () => {
+    expect(() => loadTokenizer({ model: { type: 'Nonsense' } })).toThrow(TokenizerLoadError);
+  });
+});
