@@ -1,0 +1,297 @@
+// A Llama decoder (as in Hugging Face's modeling_llama.py) written out as an ONNX graph in the
+// transformers.js "decoder with past" layout, with synthetic weights from a seeded generator.
+// Weights keep the PyTorch state_dict names and [out, in] layouts; each linear layer is
+// MatMul(x, Transpose(W)), which onnxruntime folds into a constant when the session loads.
+
+import type { Json } from './json.ts';
+import { BOOL, FLOAT, GraphBuilder, INT64 } from './onnx-graph.ts';
+import { hashString, normalArray } from './rng.ts';
+
+export interface LlamaConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  maxPositions: number;
+}
+
+export interface SpecialTokenIds {
+  bos: number;
+  eos: number;
+  pad: number;
+}
+
+export const OPSET = 17;
+export const IR_VERSION = 8;
+/** The smallest float32, as Hugging Face uses for masked attention scores. */
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+/** Standard deviations of the synthetic weights: large enough that logits vary by prompt. */
+const INIT = { embedding: 1.0, projection: 0.15, down: 0.1, lmHead: 0.25, normJitter: 0.1 };
+
+/** The Hugging Face config.json for this model. */
+export function configJson(cfg: LlamaConfig, ids: SpecialTokenIds): Json {
+  return {
+    architectures: ['LlamaForCausalLM'],
+    attention_bias: false,
+    attention_dropout: 0.0,
+    bos_token_id: ids.bos,
+    eos_token_id: ids.eos,
+    head_dim: cfg.headDim,
+    hidden_act: 'silu',
+    hidden_size: cfg.hiddenSize,
+    initializer_range: 0.02,
+    intermediate_size: cfg.intermediateSize,
+    max_position_embeddings: cfg.maxPositions,
+    mlp_bias: false,
+    model_type: 'llama',
+    num_attention_heads: cfg.numHeads,
+    num_hidden_layers: cfg.numLayers,
+    num_key_value_heads: cfg.numKvHeads,
+    pad_token_id: ids.pad,
+    pretraining_tp: 1,
+    rms_norm_eps: cfg.rmsNormEps,
+    rope_scaling: null,
+    rope_theta: cfg.ropeTheta,
+    tie_word_embeddings: false,
+    torch_dtype: 'float32',
+    use_cache: true,
+    vocab_size: cfg.vocabSize,
+    rlaif_lab: {
+      synthetic: true,
+      note: 'random weights; its preferences mean nothing',
+      generator: 'scripts/models/build.ts',
+    },
+  };
+}
+
+/** Everything the graph pieces share: the builder, the config and a few precomputed tensors. */
+interface Ctx {
+  g: GraphBuilder;
+  cfg: LlamaConfig;
+  seed: number;
+  cos: string;
+  sin: string;
+  mask: string;
+}
+
+/** The complete model.onnx bytes. */
+export function llamaOnnx(cfg: LlamaConfig, seed: number): Uint8Array {
+  const g = new GraphBuilder();
+  declareInputsAndOutputs(g, cfg);
+  const { cos, sin } = rotaryEmbedding(g, cfg);
+  const ctx: Ctx = { g, cfg, seed, cos, sin, mask: attentionMask(g) };
+
+  g.scope = '/model/embed_tokens/';
+  const embedTokens = weight(ctx, 'model.embed_tokens.weight', [cfg.vocabSize, cfg.hiddenSize]);
+  let x = g.op('Gather', [embedTokens, 'input_ids'], { axis: 0 });
+  for (let i = 0; i < cfg.numLayers; i++) x = decoderLayer(ctx, i, x);
+  g.scope = '/model/norm/';
+  x = rmsNorm(ctx, x, 'model.norm.weight');
+  g.scope = '/lm_head/';
+  linear(ctx, x, 'lm_head.weight', cfg.vocabSize, cfg.hiddenSize, INIT.lmHead, 'logits');
+  return g.encode('tiny-llama', OPSET, IR_VERSION);
+}
+
+function declareInputsAndOutputs(g: GraphBuilder, cfg: LlamaConfig): void {
+  g.input('input_ids', INT64, ['batch_size', 'sequence_length']);
+  g.input('attention_mask', INT64, ['batch_size', 'total_sequence_length']);
+  g.input('position_ids', INT64, ['batch_size', 'sequence_length']);
+  const past = ['batch_size', cfg.numKvHeads, 'past_sequence_length', cfg.headDim];
+  const present = ['batch_size', cfg.numKvHeads, 'total_sequence_length', cfg.headDim];
+  for (let i = 0; i < cfg.numLayers; i++) {
+    g.input(`past_key_values.${i}.key`, FLOAT, past);
+    g.input(`past_key_values.${i}.value`, FLOAT, past);
+  }
+  g.output('logits', FLOAT, ['batch_size', 'sequence_length', cfg.vocabSize]);
+  for (let i = 0; i < cfg.numLayers; i++) {
+    g.output(`present.${i}.key`, FLOAT, present);
+    g.output(`present.${i}.value`, FLOAT, present);
+  }
+}
+
+/** cos and sin of position * inv_freq, shaped [batch, 1, seq, head_dim] to broadcast over heads. */
+function rotaryEmbedding(g: GraphBuilder, cfg: LlamaConfig): { cos: string; sin: string } {
+  g.scope = '/model/rotary_emb/';
+  const half = cfg.headDim / 2;
+  const invFreq = Float32Array.from({ length: half }, (_, i) => {
+    return 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim);
+  });
+  const inv = g.floats('model.rotary_emb.inv_freq', invFreq, [half]);
+  const positions = g.op('Cast', ['position_ids'], { to: FLOAT });
+  const freqs = g.op('Mul', [g.op('Unsqueeze', [positions, axes(g, -1)]), inv]);
+  const emb = g.op('Concat', [freqs, freqs], { axis: -1 });
+  const heads = axes(g, 1);
+  return {
+    cos: g.op('Unsqueeze', [g.op('Cos', [emb]), heads]),
+    sin: g.op('Unsqueeze', [g.op('Sin', [emb]), heads]),
+  };
+}
+
+/**
+ * The additive attention mask [batch, 1, seq, total]: 0 where query i (absolute position
+ * past + i) may see key j, that is j <= past + i and attention_mask[j] = 1; else float32 min.
+ */
+function attentionMask(g: GraphBuilder): string {
+  g.scope = '/model/mask/';
+  const one = scalar(g, 1);
+  const seqLen = g.op('Gather', [g.op('Shape', ['input_ids']), one], { axis: 0 });
+  const totalLen = g.op('Gather', [g.op('Shape', ['attention_mask']), one], { axis: 0 });
+  const pastLen = g.op('Sub', [totalLen, seqLen]);
+  const queryPos = g.op('Range', [pastLen, totalLen, one]);
+  const keyPos = g.op('Range', [scalar(g, 0), totalLen, one]);
+  const causal = g.op('LessOrEqual', [
+    g.op('Unsqueeze', [keyPos, axes(g, 0)]),
+    g.op('Unsqueeze', [queryPos, axes(g, 1)]),
+  ]);
+  const notPadding = g.op('Cast', [g.op('Unsqueeze', ['attention_mask', axes(g, 1, 2)])], {
+    to: BOOL,
+  });
+  const allowed = g.op('And', [causal, notPadding]);
+  return g.op('Where', [allowed, constFloat(g, 0), constFloat(g, FLOAT32_MIN)]);
+}
+
+function decoderLayer(ctx: Ctx, layer: number, x: string): string {
+  const p = `model.layers.${layer}`;
+  ctx.g.scope = `/model/layers.${layer}/input_layernorm/`;
+  const h = rmsNorm(ctx, x, `${p}.input_layernorm.weight`);
+  x = ctx.g.op('Add', [x, selfAttention(ctx, layer, h)]);
+  ctx.g.scope = `/model/layers.${layer}/post_attention_layernorm/`;
+  const h2 = rmsNorm(ctx, x, `${p}.post_attention_layernorm.weight`);
+  return ctx.g.op('Add', [x, mlp(ctx, layer, h2)]);
+}
+
+function rmsNorm(ctx: Ctx, x: string, name: string): string {
+  const { g, cfg } = ctx;
+  const size = cfg.hiddenSize;
+  const w = g.floats(name, normalArray(seedFor(ctx, name), size, INIT.normJitter, 1), [size]);
+  const squares = g.op('Pow', [x, constFloat(g, 2)]);
+  const variance = g.op('ReduceMean', [squares], { axes: [-1], keepdims: 1 });
+  const rms = g.op('Sqrt', [g.op('Add', [variance, constFloat(g, cfg.rmsNormEps)])]);
+  const normed = g.op('Div', [x, rms]);
+  return g.op('Mul', [w, normed]);
+}
+
+function selfAttention(ctx: Ctx, layer: number, h: string): string {
+  const { g, cfg } = ctx;
+  const p = `model.layers.${layer}.self_attn`;
+  g.scope = `/model/layers.${layer}/self_attn/`;
+  const { hiddenSize: hid, numHeads, numKvHeads, headDim } = cfg;
+  const project = (name: string, heads: number): string =>
+    splitHeads(ctx, linear(ctx, h, `${p}.${name}.weight`, heads * headDim, hid, INIT.projection));
+  const q = applyRotary(ctx, project('q_proj', numHeads));
+  const k = applyRotary(ctx, project('k_proj', numKvHeads));
+  const v = project('v_proj', numKvHeads);
+
+  // The cache holds rotated keys, so past keys are never rotated again.
+  const pastK = `past_key_values.${layer}.key`;
+  const pastV = `past_key_values.${layer}.value`;
+  const keys = g.op('Concat', [pastK, k], { axis: 2 }, `present.${layer}.key`);
+  const values = g.op('Concat', [pastV, v], { axis: 2 }, `present.${layer}.value`);
+
+  const kT = g.op('Transpose', [repeatKv(ctx, keys)], { perm: [0, 1, 3, 2] });
+  const scale = constFloat(g, 1 / Math.sqrt(headDim));
+  const scores = g.op('Mul', [g.op('MatMul', [q, kT]), scale]);
+  const probs = g.op('Softmax', [g.op('Add', [scores, ctx.mask])], { axis: -1 });
+  const out = g.op('MatMul', [probs, repeatKv(ctx, values)]);
+  const merged = g.op('Reshape', [
+    g.op('Transpose', [out], { perm: [0, 2, 1, 3] }),
+    shape(g, [0, 0, numHeads * headDim]),
+  ]);
+  return linear(ctx, merged, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
+}
+
+/** [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim]. */
+function splitHeads(ctx: Ctx, x: string): string {
+  const { g, cfg } = ctx;
+  const split = g.op('Reshape', [x, shape(g, [0, 0, -1, cfg.headDim])]);
+  return g.op('Transpose', [split], { perm: [0, 2, 1, 3] });
+}
+
+/** x * cos + rotate_half(x) * sin, where rotate_half(x) = [-x2, x1] for halves x1, x2. */
+function applyRotary(ctx: Ctx, x: string): string {
+  const { g, cfg } = ctx;
+  const half = cfg.headDim / 2;
+  const lastAxis = axes(g, 3);
+  const x1 = g.op('Slice', [x, axes(g, 0), axes(g, half), lastAxis]);
+  const x2 = g.op('Slice', [x, axes(g, half), axes(g, cfg.headDim), lastAxis]);
+  const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], { axis: -1 });
+  return g.op('Add', [g.op('Mul', [x, ctx.cos]), g.op('Mul', [rotated, ctx.sin])]);
+}
+
+/** Grouped-query attention: each of the kv heads serves numHeads / numKvHeads query heads. */
+function repeatKv(ctx: Ctx, x: string): string {
+  const { g, cfg } = ctx;
+  const nRep = cfg.numHeads / cfg.numKvHeads;
+  if (nRep === 1) return x;
+  const expanded = g.op('Expand', [
+    g.op('Unsqueeze', [x, axes(g, 2)]),
+    shape(g, [1, 1, nRep, 1, 1]),
+  ]);
+  return g.op('Reshape', [expanded, shape(g, [0, cfg.numHeads, -1, cfg.headDim])]);
+}
+
+function mlp(ctx: Ctx, layer: number, h: string): string {
+  const { g, cfg } = ctx;
+  const p = `model.layers.${layer}.mlp`;
+  g.scope = `/model/layers.${layer}/mlp/`;
+  const { hiddenSize: hid, intermediateSize: inter } = cfg;
+  const gate = linear(ctx, h, `${p}.gate_proj.weight`, inter, hid, INIT.projection);
+  const up = linear(ctx, h, `${p}.up_proj.weight`, inter, hid, INIT.projection);
+  const silu = g.op('Mul', [gate, g.op('Sigmoid', [gate])]);
+  return linear(ctx, g.op('Mul', [silu, up]), `${p}.down_proj.weight`, hid, inter, INIT.down);
+}
+
+/** y = x W^T with a fresh [out, in] weight, like torch.nn.Linear without bias. */
+function linear(
+  ctx: Ctx,
+  x: string,
+  name: string,
+  outFeatures: number,
+  inFeatures: number,
+  std: number,
+  output?: string,
+): string {
+  const w = weight(ctx, name, [outFeatures, inFeatures], std);
+  const wT = ctx.g.op('Transpose', [w], { perm: [1, 0] });
+  return ctx.g.op('MatMul', [x, wT], {}, output);
+}
+
+function weight(ctx: Ctx, name: string, dims: number[], std = INIT.embedding): string {
+  const count = dims.reduce((a, b) => a * b, 1);
+  return ctx.g.floats(name, normalArray(seedFor(ctx, name), count, std), dims);
+}
+
+/** Each tensor gets its own seed, so adding a tensor does not change the others. */
+function seedFor(ctx: Ctx, name: string): number {
+  return (hashString(name) ^ ctx.seed) >>> 0;
+}
+
+/** An int64 1-D constant for axes, starts and ends; named by value so it is shared. */
+function axes(g: GraphBuilder, ...values: number[]): string {
+  return constInt64(g, `/const/int64[${values.join(',')}]`, values, [values.length]);
+}
+
+/** An int64 shape constant for Reshape or Expand. */
+function shape(g: GraphBuilder, values: number[]): string {
+  return axes(g, ...values);
+}
+
+function scalar(g: GraphBuilder, value: number): string {
+  return constInt64(g, `/const/int64(${value})`, [value], []);
+}
+
+/** A float32 scalar constant, shared by value. */
+function constFloat(g: GraphBuilder, value: number): string {
+  const name = `/const/float(${value})`;
+  return g.has(name) ? name : g.floats(name, new Float32Array([value]), []);
+}
+
+function constInt64(g: GraphBuilder, name: string, values: number[], dims: number[]): string {
+  return g.has(name) ? name : g.int64s(name, values, dims);
+}
