@@ -39,16 +39,24 @@ export interface LlamaReference {
 }
 
 export function loadLlamaReference(folder: string): LlamaReference {
-  const config = readConfig(join(folder, 'config.json'));
-  const weights = readWeights(join(folder, 'onnx', 'model.onnx'));
+  return referenceFromBytes(
+    readFileSync(join(folder, 'config.json'), 'utf8'),
+    readFileSync(join(folder, 'onnx', 'model.onnx')),
+  );
+}
+
+/** The same oracle from the files' contents, for the browser, where there is no file system. */
+export function referenceFromBytes(configJson: string, model: Uint8Array): LlamaReference {
+  const config = readConfig(configJson);
+  const weights = decodeWeights(model);
   return {
     config,
     forward: (ids, cache, positions) => forward(config, weights, ids, cache, positions),
   };
 }
 
-function readConfig(path: string): ReferenceConfig {
-  const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
+function readConfig(json: string): ReferenceConfig {
+  const raw: unknown = JSON.parse(json);
   if (typeof raw !== 'object' || raw === null) throw new Error('config.json is not an object');
   const get = (key: string): number => {
     const value: unknown = (raw as Record<string, unknown>)[key];
@@ -72,7 +80,11 @@ type Weights = Map<string, Float64Array>;
 
 /** Every float32 initializer of the model, widened to float64. */
 export function readWeights(path: string): Weights {
-  const model = onnx.ModelProto.decode(readFileSync(path));
+  return decodeWeights(readFileSync(path));
+}
+
+function decodeWeights(bytes: Uint8Array): Weights {
+  const model = onnx.ModelProto.decode(bytes);
   const weights: Weights = new Map();
   for (const tensor of model.graph?.initializer ?? []) {
     const raw = tensor.rawData;
@@ -166,9 +178,11 @@ function attention(
     const scores = keys.map((key) => dot(qh, key) / Math.sqrt(headDim));
     const probs = softmax(scores);
     const values = layerValues[kv] ?? [];
-    for (let d = 0; d < headDim; d++) {
-      out.push(probs.reduce((sum, prob, j) => sum + prob * (values[j]?.[d] ?? 0), 0));
-    }
+    const mixed = new Array<number>(headDim).fill(0);
+    values.forEach((value, j) => {
+      for (let d = 0; d < headDim; d++) mixed[d]! += probs[j]! * value[d]!;
+    });
+    out.push(...mixed);
   }
   return linear(w(`${p}.o_proj.weight`), out, cfg.hiddenSize);
 }

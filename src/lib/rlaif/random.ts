@@ -25,7 +25,7 @@ export function mulberry32(seed: number): () => number {
 
 /**
  * A fair coin for item `index` under `seed`: true about half the time, the same answer every call.
- * FNV alone is weak in its low bits for keys that differ by one digit, so one mulberry32 step mixes.
+ * FNV alone is weak in its low bits for keys a digit apart, so one mulberry32 step mixes them.
  */
 export function seededCoin(seed: number, index: number): boolean {
   return mulberry32(fnv1a(`${seed}:${index}`))() < 0.5;

@@ -1,0 +1,270 @@
+// The labeler engine on onnxruntime-web: a transformers.js-format causal LM with its tokenizer and
+// chat template. Prompts arrive as cacheable segments (see ScoreRequest); the KV cache of each
+// prefix is computed once and reused, so a dataset's preamble and exemplars are read once and a
+// pair's context once for both orders. On WASM the continuations then run as one batch.
+import { chatTemplateFrom, type TokenizerConfig } from '../../rlaif/chat-template';
+import {
+  throwIfAborted,
+  type ChatTemplate,
+  type GenerateRequest,
+  type GenerateResult,
+  type LabelerEngine,
+  type NextTokenScores,
+  type ScoreRequest,
+} from '../../rlaif/engine';
+import { mulberry32 } from '../../rlaif/random';
+import { logSoftmax, sampleToken, topK } from '../sampling';
+import { loadTokenizer, type HfTokenizer } from '../tokenizer';
+import {
+  CausalLM,
+  disposeCache,
+  shapeFromConfig,
+  type ExecutionProvider,
+  type KvCache,
+  type LlamaLikeConfig,
+  type OrtModule,
+} from './causal-lm';
+import type { HfModelFiles } from './model-files';
+
+export interface OnnxEngineOptions {
+  ort: OrtModule;
+  ep: ExecutionProvider;
+  modelId: string;
+  files: HfModelFiles;
+  /** Reuse the KV cache of shared prefixes (default true; false is the naive baseline). */
+  reusePrefix?: boolean;
+  /** Run a request's continuations as one batch (default: on WASM, where it pays). */
+  batchContinuations?: boolean;
+}
+
+/** Counters a benchmark or the UI can read: how much work the caches saved. */
+export interface EngineStats {
+  forwardCalls: number;
+  tokensComputed: number;
+  prefixHits: number;
+  /** Prompts whose segments tokenized differently from the whole, so nothing was reused. */
+  reuseFallbacks: number;
+}
+
+const PREFIX_CACHE_SIZE = 4;
+
+function eosIds(files: HfModelFiles): Set<number> {
+  const ids = [files.generationConfig.eos_token_id, files.config.eos_token_id].flat();
+  return new Set(ids.filter((id): id is number => typeof id === 'number'));
+}
+
+/** The longest tail of `text` that could still grow into a stop string: held back while streaming. */
+function heldBack(text: string, stops: string[]): number {
+  let hold = 0;
+  for (const stop of stops) {
+    for (let n = Math.min(stop.length - 1, text.length); n > hold; n--) {
+      if (text.endsWith(stop.slice(0, n))) hold = n;
+    }
+  }
+  return hold;
+}
+
+export class OnnxEngine implements LabelerEngine {
+  readonly stats: EngineStats = {
+    forwardCalls: 0,
+    tokensComputed: 0,
+    prefixHits: 0,
+    reuseFallbacks: 0,
+  };
+  private readonly prefixes = new Map<string, KvCache>();
+  private readonly encoded = new Map<string, number[]>();
+
+  private constructor(
+    readonly modelId: string,
+    readonly tokenizer: HfTokenizer,
+    readonly chatTemplate: ChatTemplate | undefined,
+    private readonly lm: CausalLM,
+    private readonly eos: Set<number>,
+    private readonly reusePrefix: boolean,
+    private readonly batch: boolean,
+  ) {}
+
+  static async create(options: OnnxEngineOptions): Promise<OnnxEngine> {
+    const { files } = options;
+    const tokenizer = loadTokenizer(files.tokenizer, files.tokenizerConfig);
+    const template = chatTemplateFrom(files.tokenizerConfig as TokenizerConfig);
+    const shape = shapeFromConfig(files.config as unknown as LlamaLikeConfig);
+    const external = files.externalData.length ? files.externalData : undefined;
+    const lm = await CausalLM.create(options.ort, files.onnx, shape, options.ep, external);
+    return new OnnxEngine(
+      options.modelId,
+      tokenizer,
+      template,
+      lm,
+      eosIds(files),
+      options.reusePrefix ?? true,
+      options.batchContinuations ?? options.ep === 'wasm',
+    );
+  }
+
+  get executionProvider(): ExecutionProvider {
+    return this.lm.ep;
+  }
+
+  private encode(text: string, remember: boolean): number[] {
+    const known = this.encoded.get(text);
+    if (known) return known;
+    const ids = this.tokenizer.encode(text);
+    if (remember) {
+      if (this.encoded.size > 16) this.encoded.clear();
+      this.encoded.set(text, ids);
+    }
+    return ids;
+  }
+
+  private async forward(rows: number[][], past: KvCache | null) {
+    this.stats.forwardCalls++;
+    this.stats.tokensComputed += rows.reduce((s, r) => s + r.length, 0);
+    return this.lm.forward(rows, past);
+  }
+
+  /** The KV cache after the prefix segments, from the cache or computed segment by segment. */
+  private async prefixCache(prefix: string[], signal?: AbortSignal): Promise<KvCache | null> {
+    let past: KvCache | null = null;
+    let key = '';
+    for (const segment of prefix) {
+      if (!segment) continue;
+      key += `\u0000${segment}`;
+      const hit = this.prefixes.get(key);
+      if (hit) {
+        this.stats.prefixHits++;
+        this.prefixes.delete(key); // re-insert: most recently used last
+        this.prefixes.set(key, hit);
+        past = hit;
+        continue;
+      }
+      throwIfAborted(signal, 'Scoring');
+      const result = await this.forward([this.encode(segment, true)], past);
+      past = result.present;
+      this.remember(key, past);
+    }
+    return past;
+  }
+
+  private remember(key: string, cache: KvCache): void {
+    this.prefixes.set(key, cache);
+    while (this.prefixes.size > PREFIX_CACHE_SIZE) {
+      const [oldest, evicted] = this.prefixes.entries().next().value as [string, KvCache];
+      this.prefixes.delete(oldest);
+      // A parent prefix may still be referenced by a child's computation in flight: GPU buffers
+      // are freed only for entries no longer cached (children hold their own present tensors).
+      disposeCache(evicted);
+    }
+  }
+
+  /** Token ids of each continuation after the prefix, or null when segment-wise tokenizing differs. */
+  private segmentIds(prefix: string[], continuation: string): number[] | null {
+    const parts = [...prefix.map((p) => this.encode(p, true)), this.encode(continuation, false)];
+    const whole = this.tokenizer.encode(prefix.join('') + continuation);
+    const joined = parts.flat();
+    const same = joined.length === whole.length && joined.every((id, i) => id === whole[i]);
+    return same ? parts[parts.length - 1]! : null;
+  }
+
+  /** For each continuation: its token ids and the cache it runs after (null: from scratch). */
+  private async plan(prefix: string[], continuations: string[], signal?: AbortSignal) {
+    if (!this.reusePrefix) {
+      return continuations.map((c) => ({
+        ids: this.tokenizer.encode(prefix.join('') + c),
+        past: null,
+      }));
+    }
+    const ids = continuations.map((c) => this.segmentIds(prefix, c));
+    if (ids.some((x) => x === null)) {
+      this.stats.reuseFallbacks++;
+      return continuations.map((c) => ({
+        ids: this.tokenizer.encode(prefix.join('') + c),
+        past: null,
+      }));
+    }
+    const past = await this.prefixCache(prefix, signal);
+    return ids.map((x) => ({ ids: x!, past }));
+  }
+
+  async scoreNextToken(request: ScoreRequest): Promise<NextTokenScores[]> {
+    const { signal } = request;
+    const plans = await this.plan(request.prefix, request.continuations, signal);
+    const prefixTokens = plans[0]!.past?.length ?? 0;
+    const read = (row: Float32Array, promptTokens: number): NextTokenScores => {
+      const logprobs = logSoftmax(row);
+      return {
+        logprobs: request.tokenIds.map((id) => logprobs[id] ?? -Infinity),
+        top: topK(logprobs, request.topK ?? 0),
+        promptTokens,
+      };
+    };
+    const shared = plans.every((p) => p.past === plans[0]!.past) && plans[0]!.past !== null;
+    if (this.batch && plans.length > 1 && shared) {
+      throwIfAborted(signal, 'Scoring');
+      const past = await this.lm.repeatCache(plans[0]!.past!, plans.length);
+      const result = await this.forward(
+        plans.map((p) => p.ids),
+        past,
+      );
+      return plans.map((p, b) =>
+        read(this.lm.row(result, b, p.ids.length - 1), prefixTokens + p.ids.length),
+      );
+    }
+    const scores: NextTokenScores[] = [];
+    for (const p of plans) {
+      throwIfAborted(signal, 'Scoring');
+      const result = await this.forward([p.ids], p.past);
+      scores.push(
+        read(this.lm.row(result, 0, p.ids.length - 1), (p.past?.length ?? 0) + p.ids.length),
+      );
+      disposeCache(result.present);
+    }
+    return scores;
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const { signal } = request;
+    const [plan] = await this.plan(request.prefix, [request.continuation], signal);
+    const random = mulberry32(request.seed ?? 0);
+    const stops = request.stop ?? [];
+    const generated: number[] = [];
+    let text = '';
+    let emitted = 0;
+    let result = await this.forward([plan!.ids], plan!.past);
+    let row = this.lm.row(result, 0, plan!.ids.length - 1);
+    let finishReason: GenerateResult['finishReason'] = 'length';
+    while (generated.length < request.maxTokens) {
+      throwIfAborted(signal, 'Generation');
+      const next = sampleToken(row, request, random);
+      if (this.eos.has(next)) {
+        finishReason = 'eos';
+        break;
+      }
+      generated.push(next);
+      text = this.tokenizer.decode(generated);
+      const stopAt = Math.min(...stops.map((s) => text.indexOf(s)).filter((i) => i >= 0));
+      if (Number.isFinite(stopAt)) {
+        text = text.slice(0, stopAt);
+        finishReason = 'stop';
+        break;
+      }
+      const safe = text.length - heldBack(text, stops);
+      if (safe > emitted) request.onToken?.(text.slice(emitted, safe));
+      emitted = Math.max(emitted, safe);
+      if (generated.length === request.maxTokens) break;
+      const previous = result.present;
+      result = await this.forward([[next]], previous);
+      if (previous !== plan!.past) disposeCache(previous);
+      row = this.lm.row(result, 0, 0);
+    }
+    if (text.length > emitted) request.onToken?.(text.slice(emitted));
+    if (result.present !== plan!.past) disposeCache(result.present);
+    return { text, tokens: generated.length, finishReason };
+  }
+
+  async dispose(): Promise<void> {
+    for (const cache of this.prefixes.values()) disposeCache(cache);
+    this.prefixes.clear();
+    await this.lm.release();
+  }
+}
