@@ -115,21 +115,34 @@ function declareInputsAndOutputs(g: GraphBuilder, cfg: LlamaConfig): void {
   }
 }
 
-/** cos and sin of position * inv_freq, shaped [batch, 1, seq, head_dim] to broadcast over heads. */
+/**
+ * cos and sin of position * inv_freq, gathered by position_ids from tables computed here in
+ * float64, shaped [batch, 1, seq, head_dim] to broadcast over heads. Tables, not Cos/Sin ops:
+ * WGSL only promises sin/cos to about 5e-4 absolute, which costs 1e-3 in the logits on WebGPU.
+ * V8's cos/sin are its own fdlibm port, so the tables are the same bytes on every machine.
+ */
 function rotaryEmbedding(g: GraphBuilder, cfg: LlamaConfig): { cos: string; sin: string } {
   g.scope = '/model/rotary_emb/';
   const half = cfg.headDim / 2;
-  const invFreq = Float32Array.from({ length: half }, (_, i) => {
-    return 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim);
-  });
-  const inv = g.floats('model.rotary_emb.inv_freq', invFreq, [half]);
-  const positions = g.op('Cast', ['position_ids'], { to: FLOAT });
-  const freqs = g.op('Mul', [g.op('Unsqueeze', [positions, axes(g, -1)]), inv]);
-  const emb = g.op('Concat', [freqs, freqs], { axis: -1 });
+  const invFreq = Array.from(
+    { length: half },
+    (_, i) => 1 / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim),
+  );
+  const table = (f: (angle: number) => number) => {
+    const values = new Float32Array(cfg.maxPositions * cfg.headDim);
+    for (let pos = 0; pos < cfg.maxPositions; pos++) {
+      for (let i = 0; i < cfg.headDim; i++)
+        values[pos * cfg.headDim + i] = f(pos * invFreq[i % half]!);
+    }
+    return values;
+  };
+  const dims = [cfg.maxPositions, cfg.headDim];
+  const cosTable = g.floats('model.rotary_emb.cos_cached', table(Math.cos), dims);
+  const sinTable = g.floats('model.rotary_emb.sin_cached', table(Math.sin), dims);
   const heads = axes(g, 1);
   return {
-    cos: g.op('Unsqueeze', [g.op('Cos', [emb]), heads]),
-    sin: g.op('Unsqueeze', [g.op('Sin', [emb]), heads]),
+    cos: g.op('Unsqueeze', [g.op('Gather', [cosTable, 'position_ids'], { axis: 0 }), heads]),
+    sin: g.op('Unsqueeze', [g.op('Gather', [sinTable, 'position_ids'], { axis: 0 }), heads]),
   };
 }
 

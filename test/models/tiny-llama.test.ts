@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyLlama } from '../../scripts/models/build.ts';
-import { loadLlamaReference, type LlamaReference } from '../support/llama-reference.ts';
+import type { LlamaReference } from '../support/llama-reference.ts';
+import { loadLlamaReference } from '../support/llama-reference-node.ts';
 
 const FOLDER = join(import.meta.dirname, '../../models/tiny-llama');
 const TOLERANCE = 1e-4;

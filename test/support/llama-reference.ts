@@ -2,8 +2,6 @@
 // It reads config.json and the weights stored in model.onnx (PyTorch names, [out, in] layouts)
 // and processes one token at a time with a KV cache, so causality holds by construction.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
@@ -38,14 +36,7 @@ export interface LlamaReference {
   forward(ids: number[], cache?: KvCache, positions?: number[]): ForwardResult;
 }
 
-export function loadLlamaReference(folder: string): LlamaReference {
-  return referenceFromBytes(
-    readFileSync(join(folder, 'config.json'), 'utf8'),
-    readFileSync(join(folder, 'onnx', 'model.onnx')),
-  );
-}
-
-/** The same oracle from the files' contents, for the browser, where there is no file system. */
+/** The oracle from the files' contents (config.json text and model.onnx bytes), in Node or a browser. */
 export function referenceFromBytes(configJson: string, model: Uint8Array): LlamaReference {
   const config = readConfig(configJson);
   const weights = decodeWeights(model);
@@ -79,10 +70,6 @@ function readConfig(json: string): ReferenceConfig {
 type Weights = Map<string, Float64Array>;
 
 /** Every float32 initializer of the model, widened to float64. */
-export function readWeights(path: string): Weights {
-  return decodeWeights(readFileSync(path));
-}
-
 function decodeWeights(bytes: Uint8Array): Weights {
   const model = onnx.ModelProto.decode(bytes);
   const weights: Weights = new Map();

@@ -11,7 +11,7 @@ import {
 } from '../../../../src/lib/rlaif/labeler';
 import type { Exemplar } from '../../../../src/lib/rlaif/prompt';
 import { fileFetch } from '../../../support/file-fetch';
-import { loadLlamaReference } from '../../../support/llama-reference';
+import { loadLlamaReference } from '../../../support/llama-reference-node';
 import { referenceEngine, refLogSoftmax } from '../../../support/reference-engine';
 
 // The ONNX engine on onnxruntime-web's WASM EP in Node, checked against the float64 reference.
