@@ -56,7 +56,9 @@ export function folderUrl(idOrUrl: string): string {
   if (/^[\w.-]+\/[\w.-]+$/.test(trimmed) && !trimmed.startsWith('.')) {
     return `https://huggingface.co/${trimmed}/resolve/main/`;
   }
-  return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+  const folder = trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+  // Absolute in a page, so cache keys are the URLs the browser actually fetched.
+  return globalThis.location ? new URL(folder, globalThis.location.href).href : folder;
 }
 
 async function openDefaultCache(): Promise<Cache | null> {
@@ -174,8 +176,17 @@ export interface HfModelFiles {
 }
 
 function parseJson(bytes: Uint8Array, file: string, url: string): Record<string, unknown> {
+  const text = new TextDecoder().decode(bytes);
+  if (/^\s*</.test(text)) {
+    // Many static hosts (and dev servers) answer a missing file with their index page.
+    throw new ModelLoadError(
+      'not-found',
+      `${file} at ${url} is an HTML page, not a model file: the model folder is probably not there.`,
+      url,
+    );
+  }
   try {
-    const value: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    const value: unknown = JSON.parse(text);
     if (value && typeof value === 'object' && !Array.isArray(value))
       return value as Record<string, unknown>;
   } catch {

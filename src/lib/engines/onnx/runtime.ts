@@ -20,6 +20,7 @@ export async function chooseProvider(requested?: ExecutionProvider): Promise<Exe
   if (requested === 'wasm') return 'wasm';
   const adapter = await globalThis.navigator?.gpu?.requestAdapter().catch(() => null);
   if (adapter) return 'webgpu';
-  if (requested === 'webgpu') throw new Error('WebGPU was requested but this browser offers no GPU adapter.');
+  if (requested === 'webgpu')
+    throw new Error('WebGPU was requested but this browser offers no GPU adapter.');
   return 'wasm';
 }
