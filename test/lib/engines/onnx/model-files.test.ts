@@ -15,19 +15,19 @@ const local = fileFetch(BASE, 'models');
 ort.env.wasm.numThreads = 1;
 
 /** A Cache API stand-in backed by a Map; `put` can be made to fail like a full quota. */
-function memoryCache(failPut?: Error): Cache & { store: Map<string, Uint8Array> } {
-  const store = new Map<string, Uint8Array>();
+function memoryCache(failPut?: Error): Cache & { store: Map<string, Uint8Array<ArrayBuffer>> } {
+  const store = new Map<string, Uint8Array<ArrayBuffer>>();
   return {
     store,
     async match(url: RequestInfo | URL) {
       const bytes = store.get(String(url));
-      return bytes ? new Response(bytes) : undefined;
+      return bytes ? new Response(bytes.slice()) : undefined;
     },
     async put(url: RequestInfo | URL, response: Response) {
       if (failPut) throw failPut;
       store.set(String(url), new Uint8Array(await response.arrayBuffer()));
     },
-  } as unknown as Cache & { store: Map<string, Uint8Array> };
+  } as unknown as Cache & { store: Map<string, Uint8Array<ArrayBuffer>> };
 }
 
 describe('folderUrl', () => {
@@ -208,7 +208,7 @@ describe('loadModelFolder and loadOnnxLabeler', () => {
       },
     }).finish();
     const fake = (async (input: RequestInfo | URL) =>
-      String(input).endsWith('.onnx') ? new Response(graph) : local(input)) as typeof fetch;
+      String(input).endsWith('.onnx') ? new Response(graph.slice()) : local(input)) as typeof fetch;
     await expect(
       loadOnnxLabeler(`${BASE}tiny-llama`, {
         ort,
