@@ -53,6 +53,22 @@ function eosIds(files: HfModelFiles): Set<number> {
   return new Set(ids.filter((id): id is number => typeof id === 'number'));
 }
 
+/**
+ * Let queued messages (a cancel request, say) run between model calls: WASM inference resolves
+ * in microtasks, which would otherwise starve a worker's message queue. A MessageChannel hop is
+ * not clamped like setTimeout.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 /** The longest tail of `text` that could still grow into a stop string: held back while streaming. */
 function heldBack(text: string, stops: string[]): number {
   let hold = 0;
@@ -118,6 +134,7 @@ export class OnnxEngine implements LabelerEngine {
   }
 
   private async forward(rows: number[][], past: KvCache | null) {
+    await yieldToEventLoop();
     this.stats.forwardCalls++;
     this.stats.tokensComputed += rows.reduce((s, r) => s + r.length, 0);
     return this.lm.forward(rows, past);

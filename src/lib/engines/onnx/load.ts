@@ -6,6 +6,7 @@ import {
   loadModelFolder,
   ModelLoadError,
   NEEDS_SHADER_F16,
+  type HfModelFiles,
   type LoadOptions,
   type OnnxVariant,
 } from './model-files';
@@ -17,6 +18,8 @@ export interface LoadLabelerOptions extends LoadOptions {
   /** Whether the WebGPU adapter has shader-f16 (see probeWebGPU). */
   shaderF16: boolean;
   reusePrefix?: boolean;
+  /** Sees the downloaded files (the worker sends the tokenizer on to the page). */
+  onFiles?: (files: HfModelFiles) => void;
 }
 
 export async function loadOnnxLabeler(
@@ -31,6 +34,7 @@ export async function loadOnnxLabeler(
     );
   }
   const files = await loadModelFolder(idOrUrl, options.variant, options);
+  options.onFiles?.(files);
   try {
     return await OnnxEngine.create({ ...options, modelId: idOrUrl, files });
   } catch (error) {
