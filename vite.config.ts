@@ -1,4 +1,6 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { cpSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { contentSecurityPolicy, parseHosts } from './scripts/csp.ts';
 
@@ -25,10 +27,24 @@ function cspMeta(): Plugin {
   };
 }
 
+/**
+ * Ship models/ (the embedded default models) beside the app, so the built site labels offline.
+ * The dev server already serves the project root, models/ included.
+ */
+function copyModels(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'rlaif-copy-models',
+    apply: 'build',
+    configResolved: (config) => void (outDir = resolve(config.root, config.build.outDir)),
+    closeBundle: () => cpSync('models', resolve(outDir, 'models'), { recursive: true }),
+  };
+}
+
 export default defineConfig({
   // Relative base: dist/ works from any static server and under a sub-path (GitHub Pages).
   base: './',
-  plugins: [svelte(), cspMeta()],
+  plugins: [svelte(), cspMeta(), copyModels()],
   server: { headers: isolationHeaders, port: 5173 },
   preview: { headers: isolationHeaders, port: 4173 },
   worker: { format: 'es' },

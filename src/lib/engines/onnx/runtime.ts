@@ -10,6 +10,8 @@ export function loadOrt(): Promise<OrtModule> {
     // Threads need cross-origin isolation (COOP/COEP); without it WASM runs single-threaded.
     const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
     ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? Math.min(4, cores) : 1;
+    // Node placement notes (shape ops kept on the CPU) are expected; report only real errors.
+    ort.env.logLevel = 'error';
     return ort as unknown as OrtModule;
   });
   return loading;

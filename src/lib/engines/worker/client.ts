@@ -11,7 +11,7 @@ import type {
 } from '../../rlaif/engine';
 import type { ExecutionProvider } from '../onnx/causal-lm';
 import type { EngineStats } from '../onnx/engine';
-import type { FileProgress } from '../onnx/model-files';
+import { folderUrl, type FileProgress } from '../onnx/model-files';
 import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import {
   reviveError,
@@ -119,13 +119,19 @@ export class WorkerEngine implements LabelerEngine {
     options: WorkerLoadOptions = {},
   ): Promise<WorkerEngine> {
     const channel = new Channel(worker);
-    const loaded = await channel.call<LoadedModel>({ kind: 'load', spec }, options.signal, (m) => {
-      if (m.kind === 'progress') options.onProgress?.(m.progress);
-      if (m.kind === 'warning') options.onWarning?.(m.message);
-    });
+    // Resolve relative folders here: inside the worker they would resolve against its script URL.
+    const resolved = { ...spec, source: folderUrl(spec.source) };
+    const loaded = await channel.call<LoadedModel>(
+      { kind: 'load', spec: resolved },
+      options.signal,
+      (m) => {
+        if (m.kind === 'progress') options.onProgress?.(m.progress);
+        if (m.kind === 'warning') options.onWarning?.(m.message);
+      },
+    );
     const tokenizer = loadTokenizer(loaded.tokenizer, loaded.tokenizerConfig);
     const template = chatTemplateFrom(loaded.tokenizerConfig as TokenizerConfig);
-    return new WorkerEngine(channel, loaded.modelId, loaded.ep, tokenizer, template, loaded.config);
+    return new WorkerEngine(channel, spec.source, loaded.ep, tokenizer, template, loaded.config);
   }
 
   get stats(): EngineStats | null {
