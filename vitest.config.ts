@@ -27,6 +27,9 @@ export default mergeConfig(
           test: {
             name: 'unit',
             environment: 'node',
+            // Model tests run real inference: generous limits keep a loaded machine from flaking.
+            testTimeout: 60_000,
+            hookTimeout: 60_000,
             include: ['test/**/*.test.ts'],
             exclude: ['test/**/*.browser.test.ts', 'test/e2e/**'],
           },
