@@ -17,7 +17,19 @@ export class TokenizerLoadError extends Error {
   }
 }
 
-export function loadTokenizer(tokenizerJson: object, tokenizerConfig: object = {}): HfTokenizer {
+export interface TokenizerOptions {
+  /**
+   * Let the tokenizer's post-processor add its special tokens ([CLS] ... [SEP] for BERT). Off by
+   * default: the core builds LLM prompts itself. Sentence encoders were trained with them, so on.
+   */
+  addSpecialTokens?: boolean;
+}
+
+export function loadTokenizer(
+  tokenizerJson: object,
+  tokenizerConfig: object = {},
+  options: TokenizerOptions = {},
+): HfTokenizer {
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
@@ -26,7 +38,7 @@ export function loadTokenizer(tokenizerJson: object, tokenizerConfig: object = {
   }
   const vocabSize = tokenizer.get_vocab(true).size;
   // The core builds prompts itself (chat template included): never add BOS/EOS implicitly.
-  const plain = { add_special_tokens: false };
+  const plain = { add_special_tokens: options.addSpecialTokens ?? false };
   // Word-level models return no id for unknown words; give them the unknown token's id instead.
   const unk = unknownId(tokenJsonModel(tokenizerJson), tokenizer);
   const encode = (text: string) =>

@@ -89,6 +89,8 @@ export class OnnxEngine implements LabelerEngine {
   };
   private readonly prefixes = new Map<string, KvCache>();
   private readonly encoded = new Map<string, number[]>();
+  /** One request at a time: a session runs one call at a time, and caches are shared state. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly modelId: string,
@@ -203,7 +205,21 @@ export class OnnxEngine implements LabelerEngine {
     return ids.map((x) => ({ ids: x!, past }));
   }
 
-  async scoreNextToken(request: ScoreRequest): Promise<NextTokenScores[]> {
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  scoreNextToken(request: ScoreRequest): Promise<NextTokenScores[]> {
+    return this.exclusive(() => this.score(request));
+  }
+
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    return this.exclusive(() => this.decode(request));
+  }
+
+  private async score(request: ScoreRequest): Promise<NextTokenScores[]> {
     const { signal } = request;
     const plans = await this.plan(request.prefix, request.continuations, signal);
     const prefixTokens = plans[0]!.past?.length ?? 0;
@@ -239,7 +255,7 @@ export class OnnxEngine implements LabelerEngine {
     return scores;
   }
 
-  async generate(request: GenerateRequest): Promise<GenerateResult> {
+  private async decode(request: GenerateRequest): Promise<GenerateResult> {
     const { signal } = request;
     const [plan] = await this.plan(request.prefix, [request.continuation], signal);
     const random = mulberry32(request.seed ?? 0);
@@ -280,6 +296,7 @@ export class OnnxEngine implements LabelerEngine {
   }
 
   async dispose(): Promise<void> {
+    await this.queue;
     for (const cache of this.prefixes.values()) disposeCache(cache);
     this.prefixes.clear();
     await this.lm.release();

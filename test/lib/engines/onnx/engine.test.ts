@@ -132,6 +132,33 @@ describe('OnnxEngine.scoreNextToken', () => {
   });
 });
 
+describe('OnnxEngine, concurrent calls', () => {
+  it('runs overlapping requests one at a time with the same results as alone', async () => {
+    const e = await engine();
+    const req = (c: string) => ({
+      prefix: ['Shared prefix.\n'],
+      continuations: [c],
+      tokenIds: [52, 53],
+    });
+    const alone = await Promise.all(
+      ['A=', 'B='].map(async (c) => (await e.scoreNextToken(req(c)))[0]!),
+    );
+    const fresh = await engine();
+    const overlapping = await Promise.all([
+      fresh.scoreNextToken(req('A=')),
+      fresh.generate({
+        prefix: ['Shared prefix.\n'],
+        continuation: 'X',
+        maxTokens: 5,
+        temperature: 0,
+      }),
+      fresh.scoreNextToken(req('B=')),
+    ]);
+    expect(overlapping[0]![0]!.logprobs).toEqual(alone[0]!.logprobs);
+    expect((overlapping[2] as typeof alone)[0]!.logprobs).toEqual(alone[1]!.logprobs);
+  });
+});
+
 describe('OnnxEngine.generate', () => {
   const prompt = { prefix: ['Human: Tell me about cats.\n'], continuation: 'Assistant:' };
 

@@ -1,0 +1,51 @@
+// Which web-llm models this browser already holds, and deleting them. web-llm keeps weights, the
+// wasm library and the chat config in its own stores (Cache API, IndexedDB or OPFS, chosen by
+// appConfig.cacheBackend); these helpers only pick the store and pass through.
+import {
+  deleteModelAllInfoInCache,
+  hasModelInCache,
+  prebuiltAppConfig,
+  type AppConfig,
+} from '@mlc-ai/web-llm';
+
+/** The stores web-llm 0.2.86 offers to pages ("cross-origin" needs a browser extension). */
+export type CacheBackend = 'cache' | 'indexeddb' | 'opfs';
+
+/** The functions web-llm exports, injectable so the choice of store can be tested in Node. */
+export interface CacheApi {
+  has: (modelId: string, appConfig: AppConfig) => Promise<boolean>;
+  remove: (modelId: string, appConfig: AppConfig) => Promise<void>;
+}
+
+const WEB_LLM_CACHE: CacheApi = { has: hasModelInCache, remove: deleteModelAllInfoInCache };
+
+export interface CacheOptions {
+  appConfig?: AppConfig;
+  cacheBackend?: CacheBackend;
+  api?: CacheApi;
+}
+
+/** The app config with the chosen store; web-llm reads the store from the config itself. */
+export function withCacheBackend(appConfig: AppConfig, cacheBackend?: CacheBackend): AppConfig {
+  return cacheBackend ? { ...appConfig, cacheBackend } : appConfig;
+}
+
+/** True when every weight shard of the model is stored (a later load needs no network). */
+export async function isModelCached(modelId: string, options: CacheOptions = {}): Promise<boolean> {
+  const config = withCacheBackend(options.appConfig ?? prebuiltAppConfig, options.cacheBackend);
+  try {
+    return await (options.api ?? WEB_LLM_CACHE).has(modelId, config);
+  } catch {
+    // No store in this context (opaque origin, private window, Node): nothing is cached.
+    return false;
+  }
+}
+
+/** Delete weights, tokenizer, wasm library and chat config of one model from the store. */
+export async function deleteCachedModel(
+  modelId: string,
+  options: CacheOptions = {},
+): Promise<void> {
+  const config = withCacheBackend(options.appConfig ?? prebuiltAppConfig, options.cacheBackend);
+  await (options.api ?? WEB_LLM_CACHE).remove(modelId, config);
+}
