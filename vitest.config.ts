@@ -36,6 +36,8 @@ export default mergeConfig(
         },
         {
           extends: true,
+          // A local MLC model for the web-llm end-to-end test (skipped, with the reason, if unset).
+          define: { __RLAIF_MLC_MODEL__: JSON.stringify(process.env.RLAIF_MLC_MODEL ?? '') },
           test: {
             name: 'browser',
             include: ['test/**/*.browser.test.ts'],

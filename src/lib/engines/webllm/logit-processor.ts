@@ -54,11 +54,11 @@ export class EveryModelRegistry extends Map<string, LogitProcessor> {
     super();
   }
 
-  override get(): LogitProcessor {
+  override get(_modelId: string): LogitProcessor {
     return this.processor;
   }
 
-  override has(): boolean {
+  override has(_modelId: string): boolean {
     return true;
   }
 }
