@@ -27,7 +27,7 @@ export const TINY_LLAMA: LlamaConfig = {
   headDim: 16,
   rmsNormEps: 1e-5,
   ropeTheta: 10000,
-  maxPositions: 2048,
+  maxPositions: 4096,
 };
 
 /** Every file of the model folder, by path relative to the folder. */

@@ -86,11 +86,12 @@ export class CausalLM {
       executionProviders: [ep],
       graphOptimizationLevel: 'all',
       ...(externalData ? { externalData } : {}),
-      // On WebGPU the cache stays on the GPU between calls; only logits come back.
+      // On WebGPU the cache stays on the GPU between calls, and logits come back only when read
+      // (a prefix's logits, [seq, vocab], are never needed and can be hundreds of MB).
       ...(ep === 'webgpu'
         ? {
             preferredOutputLocation: Object.fromEntries(
-              outputs.map((n) => [n, 'gpu-buffer' as const]),
+              [...outputs, 'logits'].map((n) => [n, 'gpu-buffer' as const]),
             ),
           }
         : {}),
@@ -117,7 +118,7 @@ export class CausalLM {
    * Run `rows` (one token list per sequence, right-padded to equal length here) after `past`.
    * Padding is masked out; causal attention already keeps real tokens from seeing it.
    */
-  async forward(rows: number[][], past: KvCache | null): Promise<ForwardResult> {
+  async forward(rows: number[][], past: KvCache | null, readLogits = true): Promise<ForwardResult> {
     const batch = rows.length;
     const cache = past ?? this.emptyCache(batch);
     if (cache.batch !== batch) throw new Error(`cache batch ${cache.batch} != ${batch} rows`);
@@ -144,8 +145,10 @@ export class CausalLM {
       feeds[kvName('past_key_values', l, 'value')] = cache.tensors[2 * l + 1]!;
     }
     const out = await this.session.run(feeds);
-    const logits = out.logits!.data as Float32Array;
-    const vocab = out.logits!.dims[2]!;
+    const output = out.logits!;
+    const vocab = output.dims[2]!;
+    const logits = readLogits ? ((await output.getData()) as Float32Array) : new Float32Array(0);
+    if (output.location === 'gpu-buffer') output.dispose();
     const tensors = Array.from({ length: this.shape.layers }, (_, l) => [
       out[kvName('present', l, 'key')]!,
       out[kvName('present', l, 'value')]!,

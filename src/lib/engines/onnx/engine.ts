@@ -47,6 +47,20 @@ export interface EngineStats {
 }
 
 const PREFIX_CACHE_SIZE = 4;
+const PREFIX_CHUNK = 256;
+
+export class PromptTooLongError extends Error {
+  constructor(
+    readonly tokens: number,
+    readonly limit: number,
+  ) {
+    super(
+      `The prompt has ${tokens} tokens but this model reads at most ${limit}. Use fewer few-shot ` +
+        'exemplars, a shorter preamble, or shorter texts (or a model with a longer context).',
+    );
+    this.name = 'PromptTooLongError';
+  }
+}
 
 function eosIds(files: HfModelFiles): Set<number> {
   const ids = [files.generationConfig.eos_token_id, files.config.eos_token_id].flat();
@@ -100,6 +114,8 @@ export class OnnxEngine implements LabelerEngine {
     private readonly eos: Set<number>,
     private readonly reusePrefix: boolean,
     private readonly batch: boolean,
+    /** config.json's max_position_embeddings; 0 when the config does not say. */
+    private readonly maxPositions: number,
   ) {}
 
   static async create(options: OnnxEngineOptions): Promise<OnnxEngine> {
@@ -117,6 +133,7 @@ export class OnnxEngine implements LabelerEngine {
       eosIds(files),
       options.reusePrefix ?? true,
       options.batchContinuations ?? options.ep === 'wasm',
+      Number(files.config.max_position_embeddings) || 0,
     );
   }
 
@@ -135,11 +152,38 @@ export class OnnxEngine implements LabelerEngine {
     return ids;
   }
 
-  private async forward(rows: number[][], past: KvCache | null) {
+  private async forward(rows: number[][], past: KvCache | null, readLogits = true) {
     await yieldToEventLoop();
     this.stats.forwardCalls++;
     this.stats.tokensComputed += rows.reduce((s, r) => s + r.length, 0);
-    return this.lm.forward(rows, past);
+    return this.lm.forward(rows, past, readLogits);
+  }
+
+  /**
+   * The cache after `ids`, in chunks of at most PREFIX_CHUNK tokens: identical results, and the
+   * logits the graph insists on computing stay small (chunk x vocabulary) and are never read.
+   */
+  private async extend(
+    ids: number[],
+    past: KvCache | null,
+    signal?: AbortSignal,
+  ): Promise<KvCache> {
+    let cache = past;
+    for (let at = 0; at < ids.length; at += PREFIX_CHUNK) {
+      throwIfAborted(signal, 'Scoring');
+      const result = await this.forward([ids.slice(at, at + PREFIX_CHUNK)], cache, false);
+      if (cache !== past) disposeCache(cache);
+      cache = result.present;
+    }
+    if (!cache) throw new Error('extend needs at least one token');
+    return cache;
+  }
+
+  /** Refuse prompts longer than the model's positions, with what to do about it. */
+  private checkLength(tokens: number): void {
+    if (this.maxPositions && tokens > this.maxPositions) {
+      throw new PromptTooLongError(tokens, this.maxPositions);
+    }
   }
 
   /** The KV cache after the prefix segments, from the cache or computed segment by segment. */
@@ -157,9 +201,7 @@ export class OnnxEngine implements LabelerEngine {
         past = hit;
         continue;
       }
-      throwIfAborted(signal, 'Scoring');
-      const result = await this.forward([this.encode(segment, true)], past);
-      past = result.present;
+      past = await this.extend(this.encode(segment, true), past, signal);
       this.remember(key, past);
     }
     return past;
@@ -187,20 +229,22 @@ export class OnnxEngine implements LabelerEngine {
 
   /** For each continuation: its token ids and the cache it runs after (null: from scratch). */
   private async plan(prefix: string[], continuations: string[], signal?: AbortSignal) {
-    if (!this.reusePrefix) {
-      return continuations.map((c) => ({
-        ids: this.tokenizer.encode(prefix.join('') + c),
-        past: null,
-      }));
-    }
-    const ids = continuations.map((c) => this.segmentIds(prefix, c));
-    if (ids.some((x) => x === null)) {
+    const whole = (c: string) => ({ ids: this.tokenizer.encode(prefix.join('') + c), past: null });
+    let ids = this.reusePrefix ? continuations.map((c) => this.segmentIds(prefix, c)) : null;
+    if (ids?.some((x) => x === null)) {
       this.stats.reuseFallbacks++;
-      return continuations.map((c) => ({
-        ids: this.tokenizer.encode(prefix.join('') + c),
-        past: null,
-      }));
+      ids = null;
     }
+    if (!ids) {
+      const plans = continuations.map(whole);
+      for (const p of plans) this.checkLength(p.ids.length);
+      return plans;
+    }
+    const prefixTokens = prefix.reduce(
+      (n, segment) => n + (segment ? this.encode(segment, true).length : 0),
+      0,
+    );
+    for (const x of ids) this.checkLength(prefixTokens + x!.length);
     const past = await this.prefixCache(prefix, signal);
     return ids.map((x) => ({ ids: x!, past }));
   }
@@ -266,7 +310,10 @@ export class OnnxEngine implements LabelerEngine {
     let result = await this.forward([plan!.ids], plan!.past);
     let row = this.lm.row(result, 0, plan!.ids.length - 1);
     let finishReason: GenerateResult['finishReason'] = 'length';
-    while (generated.length < request.maxTokens) {
+    const promptLength = (plan!.past?.length ?? 0) + plan!.ids.length;
+    const room = this.maxPositions ? this.maxPositions - promptLength : Infinity;
+    const maxTokens = Math.min(request.maxTokens, room);
+    while (generated.length < maxTokens) {
       throwIfAborted(signal, 'Generation');
       const next = sampleToken(row, request, random);
       if (this.eos.has(next)) {
@@ -284,7 +331,7 @@ export class OnnxEngine implements LabelerEngine {
       const safe = text.length - heldBack(text, stops);
       if (safe > emitted) request.onToken?.(text.slice(emitted, safe));
       emitted = Math.max(emitted, safe);
-      if (generated.length === request.maxTokens) break;
+      if (generated.length === maxTokens) break;
       const previous = result.present;
       result = await this.forward([[next]], previous);
       if (previous !== plan!.past) disposeCache(previous);

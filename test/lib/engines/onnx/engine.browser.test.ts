@@ -23,6 +23,11 @@ const prompts = [
     continuation: '<|im_end|>\n<|im_start|>assistant\n',
   },
   { prefix: ['A\n', 'B\n'], continuation: 'C' },
+  // A prefix over 256 tokens is computed in chunks.
+  {
+    prefix: [`${'The quick brown fox jumps over the lazy dog. '.repeat(30)}\n`, 'Text - x\n'],
+    continuation: 'Summary=',
+  },
 ];
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OnnxEngine } from '../../../../src/lib/engines/onnx/engine';
+import { OnnxEngine, PromptTooLongError } from '../../../../src/lib/engines/onnx/engine';
 import { loadModelFolder, type HfModelFiles } from '../../../../src/lib/engines/onnx/model-files';
 import { CancelledError, type LabelerEngine } from '../../../../src/lib/rlaif/engine';
 import {
@@ -129,6 +129,19 @@ describe('OnnxEngine.scoreNextToken', () => {
     });
     expect(e.stats.reuseFallbacks).toBe(1);
     expect(Math.abs(scores!.logprobs[0]! - expected!.logprobs[0]!)).toBeLessThan(TOL);
+  });
+});
+
+describe('OnnxEngine, long prompts', () => {
+  it('refuses a prompt longer than the model reads, saying what to do', async () => {
+    const e = await engine();
+    const long = 'zq '.repeat(3000); // about 6000 tokens
+    await expect(
+      e.scoreNextToken({ prefix: [long, ''], continuations: ['='], tokenIds: [52] }),
+    ).rejects.toThrow(PromptTooLongError);
+    await expect(
+      e.scoreNextToken({ prefix: [], continuations: [long], tokenIds: [52] }),
+    ).rejects.toThrow(/reads at most 4096.*fewer few-shot/);
   });
 });
 
