@@ -4,9 +4,7 @@
 // post-LN layers of masked self-attention and an erf-GELU MLP. No file system here, so a
 // browser test can use it too; bert-reference-node.ts loads a folder in Node.
 
-import onnxProto from 'onnx-proto';
-
-const { onnx } = onnxProto;
+import { add, dot, initializersFloat64, row, softmax } from './float64';
 
 export interface BertReferenceConfig {
   vocabSize: number;
@@ -74,16 +72,7 @@ type Weights = (name: string) => Float64Array;
 
 /** Every float32 initializer of the model, widened to float64, looked up by name. */
 function decodeWeights(bytes: Uint8Array): Weights {
-  const model = onnx.ModelProto.decode(bytes);
-  const weights = new Map<string, Float64Array>();
-  for (const tensor of model.graph?.initializer ?? []) {
-    const raw = tensor.rawData;
-    if (tensor.dataType !== onnx.TensorProto.DataType.FLOAT || !raw || !tensor.name) continue;
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const values = new Float64Array(raw.byteLength / 4);
-    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
-    weights.set(tensor.name, values);
-  }
+  const weights = initializersFloat64(bytes);
   return (name) => {
     const value = weights.get(name);
     if (!value) throw new Error(`missing weight ${name}`);
@@ -232,23 +221,4 @@ export function l2Normalize(x: number[]): number[] {
 
 export function cosine(a: number[], b: number[]): number {
   return dot(l2Normalize(a), l2Normalize(b));
-}
-
-function row(matrix: Float64Array, index: number, width: number): number[] {
-  return Array.from(matrix.subarray(index * width, (index + 1) * width));
-}
-
-function softmax(scores: number[]): number[] {
-  const max = Math.max(...scores);
-  const exps = scores.map((s) => Math.exp(s - max));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / total);
-}
-
-function dot(a: number[], b: number[]): number {
-  return a.reduce((sum, v, i) => sum + v * (b[i] ?? 0), 0);
-}
-
-function add(a: number[], b: number[]): number[] {
-  return a.map((v, i) => v + (b[i] ?? 0));
 }

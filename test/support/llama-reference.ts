@@ -2,9 +2,7 @@
 // It reads config.json and the weights stored in model.onnx (PyTorch names, [out, in] layouts)
 // and processes one token at a time with a KV cache, so causality holds by construction.
 
-import onnxProto from 'onnx-proto';
-
-const { onnx } = onnxProto;
+import { add, dot, initializersFloat64, row, softmax } from './float64';
 
 export interface ReferenceConfig {
   vocabSize: number;
@@ -71,17 +69,7 @@ type Weights = Map<string, Float64Array>;
 
 /** Every float32 initializer of the model, widened to float64. */
 function decodeWeights(bytes: Uint8Array): Weights {
-  const model = onnx.ModelProto.decode(bytes);
-  const weights: Weights = new Map();
-  for (const tensor of model.graph?.initializer ?? []) {
-    const raw = tensor.rawData;
-    if (tensor.dataType !== onnx.TensorProto.DataType.FLOAT || !raw || !tensor.name) continue;
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const values = new Float64Array(raw.byteLength / 4);
-    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
-    weights.set(tensor.name, values);
-  }
-  return weights;
+  return initializersFloat64(bytes);
 }
 
 function forward(
@@ -203,23 +191,4 @@ function linear(weight: Float64Array, x: number[], outFeatures: number): number[
     y[o] = sum;
   }
   return y;
-}
-
-function row(matrix: Float64Array, index: number, width: number): number[] {
-  return Array.from(matrix.subarray(index * width, (index + 1) * width));
-}
-
-function softmax(scores: number[]): number[] {
-  const max = Math.max(...scores);
-  const exps = scores.map((s) => Math.exp(s - max));
-  const total = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / total);
-}
-
-function dot(a: number[], b: number[]): number {
-  return a.reduce((sum, v, i) => sum + v * (b[i] ?? 0), 0);
-}
-
-function add(a: number[], b: number[]): number[] {
-  return a.map((v, i) => v + (b[i] ?? 0));
 }
