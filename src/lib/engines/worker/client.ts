@@ -1,6 +1,7 @@
 // The page side of the engine worker: a LabelerEngine whose calls travel to the worker. The
 // tokenizer and chat template live here too, built from the files the worker downloaded.
 import { chatTemplateFrom, type TokenizerConfig } from '../../rlaif/chat-template';
+import { Channel } from '../../worker/channel';
 import type {
   ChatTemplate,
   GenerateRequest,
@@ -31,71 +32,6 @@ export class WorkerCrashedError extends Error {
   }
 }
 
-type Request = WorkerRequest extends infer R
-  ? R extends { id: number }
-    ? Omit<R, 'id'>
-    : never
-  : never;
-
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  onEvent?: (message: WorkerResponse) => void;
-}
-
-/** Request/response over one worker, with cancellation through AbortSignals. */
-class Channel {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  stats: EngineStats | null = null;
-
-  constructor(private readonly worker: Worker) {
-    worker.onmessage = (event: MessageEvent<WorkerResponse>) => this.receive(event.data);
-    worker.onerror = (event) => this.crash(event.message || 'script error');
-    worker.onmessageerror = () => this.crash('a message could not be read');
-  }
-
-  call<T>(
-    request: Request,
-    signal?: AbortSignal,
-    onEvent?: (m: WorkerResponse) => void,
-  ): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onEvent });
-      const cancel = () =>
-        this.worker.postMessage({ id: this.nextId++, kind: 'cancel', target: id });
-      signal?.addEventListener('abort', cancel, { once: true });
-      this.worker.postMessage({ ...request, id } as WorkerRequest);
-    });
-  }
-
-  private receive(message: WorkerResponse): void {
-    const pending = this.pending.get(message.id);
-    if (!pending) return;
-    if (message.kind === 'result') {
-      this.pending.delete(message.id);
-      if (message.stats) this.stats = message.stats;
-      pending.resolve(message.value);
-    } else if (message.kind === 'error') {
-      this.pending.delete(message.id);
-      pending.reject(reviveError(message.error));
-    } else {
-      pending.onEvent?.(message);
-    }
-  }
-
-  private crash(detail: string): void {
-    for (const p of this.pending.values()) p.reject(new WorkerCrashedError(detail));
-    this.pending.clear();
-  }
-
-  terminate(): void {
-    this.worker.terminate();
-    this.crash('terminated');
-  }
-}
-
 export interface WorkerLoadOptions {
   onProgress?: (progress: FileProgress) => void;
   onWarning?: (message: string) => void;
@@ -104,7 +40,8 @@ export interface WorkerLoadOptions {
 
 export class WorkerEngine implements LabelerEngine {
   private constructor(
-    private readonly channel: Channel,
+    private readonly channel: Channel<WorkerRequest, WorkerResponse>,
+    private readonly stats_: { last: EngineStats | null },
     readonly modelId: string,
     readonly executionProvider: ExecutionProvider,
     readonly tokenizer: HfTokenizer,
@@ -118,34 +55,50 @@ export class WorkerEngine implements LabelerEngine {
     spec: LoadSpec,
     options: WorkerLoadOptions = {},
   ): Promise<WorkerEngine> {
-    const channel = new Channel(worker);
+    const stats = { last: null as EngineStats | null };
+    const channel = new Channel<WorkerRequest, WorkerResponse>(worker, {
+      revive: (message) => reviveError(message.error),
+      crashed: (detail) => new WorkerCrashedError(detail),
+      onResult: (message) => void (message.stats && (stats.last = message.stats)),
+    });
     // Resolve relative folders here: inside the worker they would resolve against its script URL.
     const resolved = { ...spec, source: folderUrl(spec.source) };
     const loaded = await channel.call<LoadedModel>(
       { kind: 'load', spec: resolved },
-      options.signal,
-      (m) => {
-        if (m.kind === 'progress') options.onProgress?.(m.progress);
-        if (m.kind === 'warning') options.onWarning?.(m.message);
+      {
+        signal: options.signal,
+        onEvent: (m) => {
+          if (m.kind === 'progress') options.onProgress?.(m.progress);
+          if (m.kind === 'warning') options.onWarning?.(m.message);
+        },
       },
     );
     const tokenizer = loadTokenizer(loaded.tokenizer, loaded.tokenizerConfig);
     const template = chatTemplateFrom(loaded.tokenizerConfig as TokenizerConfig);
-    return new WorkerEngine(channel, spec.source, loaded.ep, tokenizer, template, loaded.config);
+    return new WorkerEngine(
+      channel,
+      stats,
+      spec.source,
+      loaded.ep,
+      tokenizer,
+      template,
+      loaded.config,
+    );
   }
 
   get stats(): EngineStats | null {
-    return this.channel.stats;
+    return this.stats_.last;
   }
 
   scoreNextToken({ signal, ...request }: ScoreRequest): Promise<NextTokenScores[]> {
-    return this.channel.call({ kind: 'score', request }, signal);
+    return this.channel.call({ kind: 'score', request }, { signal });
   }
 
   generate({ signal, onToken, ...request }: GenerateRequest): Promise<GenerateResult> {
-    return this.channel.call({ kind: 'generate', request }, signal, (m) => {
-      if (m.kind === 'token') onToken?.(m.text);
-    });
+    return this.channel.call(
+      { kind: 'generate', request },
+      { signal, onEvent: (m) => void (m.kind === 'token' && onToken?.(m.text)) },
+    );
   }
 
   async dispose(): Promise<void> {
