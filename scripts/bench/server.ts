@@ -1,5 +1,5 @@
 // The repository's own vite dev server (vite.config.ts: COOP/COEP, so WASM gets threads), bound
-// to 127.0.0.1 (a secure context, so WebGPU is offered) on a free port, serving the bench page.
+// to 127.0.0.1 (a secure context, so WebGPU is offered) on a free port, serving the bench pages.
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
@@ -9,17 +9,30 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startServer(root: string): Promise<BenchServer> {
+export interface ServerOptions {
+  /** The bench page (relative to root) whose imports vite pre-bundles before it loads. */
+  page?: string;
+  /**
+   * Its dependency cache, under node_modules/. One per page: vite re-scans no entries for a cache
+   * it already has, so a page sharing another's would find its own dependencies mid-run.
+   */
+  cacheName?: string;
+}
+
+export async function startServer(
+  root: string,
+  { page = 'bench/label.html', cacheName = '.vite-bench' }: ServerOptions = {},
+): Promise<BenchServer> {
   const server: ViteDevServer = await createServer({
     root,
     configFile: resolve(root, 'vite.config.ts'),
     clearScreen: false,
     logLevel: 'info',
     // Its own dependency cache: the app's dev server and vitest keep theirs untouched.
-    cacheDir: resolve(root, 'node_modules/.vite-bench'),
+    cacheDir: resolve(root, 'node_modules', cacheName),
     // Pre-bundle everything the page imports before it loads: a dependency discovered mid-run
     // would make vite re-optimize and invalidate the modules the page already holds.
-    optimizeDeps: { entries: ['bench/label.html'] },
+    optimizeDeps: { entries: [page] },
     server: {
       host: '127.0.0.1',
       port: 0,
