@@ -41,7 +41,9 @@ export default mergeConfig(
           test: {
             name: 'browser',
             include: ['test/**/*.browser.test.ts'],
-            testTimeout: 60_000,
+            // WebGPU here is SwiftShader on 2 cores: one file at a time, and room for shader builds.
+            testTimeout: 180_000,
+            fileParallelism: false,
             browser: {
               enabled: true,
               headless: true,
