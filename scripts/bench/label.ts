@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   CONFIG_NAMES,
   planToQuery,
@@ -20,10 +20,9 @@ import {
   type Ep,
   type PageResult,
 } from '../../bench/types.ts';
-import { CHROMIUM_ARGS, findChromium } from '../chromium.ts';
 import { analyse, type BenchReport } from './analysis.ts';
 import { markdownReport } from './report.ts';
-import { startServer } from './server.ts';
+import { runInChromium } from './server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT_DIR = resolve(ROOT, 'bench-results');
@@ -162,26 +161,6 @@ function writeMarkdown(report: BenchReport): void {
   console.log(`\n${markdown}`);
 }
 
-/** Every plan, one page after another, against one vite server and one browser. */
-async function runPlans(todo: BenchPlan[]): Promise<{ pages: PageResult[]; chromium: string }> {
-  const server = await startServer(ROOT);
-  const browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
-  const pages: PageResult[] = [];
-  try {
-    for (const plan of todo) {
-      pages.push(await runPage(browser, server.origin, plan).catch((e) => failedPage(plan, e)));
-    }
-    return { pages, chromium: browser.version() };
-  } finally {
-    await browser.close().catch(() => undefined);
-    await server.close();
-  }
-}
-
 async function main(): Promise<void> {
   const todo = plans();
   if (!todo.length) {
@@ -190,7 +169,13 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const { pages, chromium: version } = await runPlans(todo);
+  const { results: pages, chromium: version } = await runInChromium(
+    ROOT,
+    {},
+    todo,
+    runPage,
+    failedPage,
+  );
   const report = analyse(pages, {
     generatedAt: new Date().toISOString(),
     chromium: version,

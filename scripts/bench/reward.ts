@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { fitHead, type EmbeddedPairs } from '../../src/lib/reward/train.ts';
 import { trainTiming } from '../../bench/reward-stats.ts';
 import {
@@ -25,9 +25,8 @@ import {
   type TrainTiming,
 } from '../../bench/reward-types.ts';
 import type { Ep } from '../../bench/types.ts';
-import { CHROMIUM_ARGS, findChromium } from '../chromium.ts';
 import { markdownReport, type RewardReport } from './reward-report.ts';
-import { startServer } from './server.ts';
+import { runInChromium } from './server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT_DIR = resolve(ROOT, 'bench-results');
@@ -159,26 +158,6 @@ function failedPage(plan: RewardPlan, error: unknown): PageOutcome {
   return { result: { ...result, failures: [`page: ${message}`] }, embedded: null };
 }
 
-/** Every plan, one page after another, against one vite server and one browser. */
-async function runPlans(plans: RewardPlan[]) {
-  const server = await startServer(ROOT, { page: PAGE, cacheName: '.vite-bench-reward' });
-  const browser = await chromium.launch({
-    executablePath: findChromium(),
-    args: CHROMIUM_ARGS,
-    headless: true,
-  });
-  const outcomes: PageOutcome[] = [];
-  try {
-    for (const plan of plans) {
-      outcomes.push(await runPage(browser, server.origin, plan).catch((e) => failedPage(plan, e)));
-    }
-    return { outcomes, chromium: browser.version() };
-  } finally {
-    await browser.close().catch(() => undefined);
-    await server.close();
-  }
-}
-
 function fromPage(e: EmbeddedForNode): EmbeddedPairs {
   return {
     dim: e.dim,
@@ -222,7 +201,13 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
-  const { outcomes, chromium: version } = await runPlans(todo.plans);
+  const { results: outcomes, chromium: version } = await runInChromium(
+    ROOT,
+    { page: PAGE, cacheName: '.vite-bench-reward' },
+    todo.plans,
+    runPage,
+    failedPage,
+  );
   const embedded = outcomes.find((o) => o.embedded)?.embedded;
   const epochs = todo.plans.find((p) => p.trainEpochs > 0)?.trainEpochs ?? 0;
   const nodeTrain = todo.nodeTraining && embedded ? await trainInNode(embedded, epochs) : null;

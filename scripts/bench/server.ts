@@ -1,5 +1,7 @@
 // The repository's own vite dev server (vite.config.ts: COOP/COEP, so WASM gets threads), bound
 // to 127.0.0.1 (a secure context, so WebGPU is offered) on a free port, serving the bench pages.
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium } from '../chromium.ts';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
@@ -45,4 +47,35 @@ export async function startServer(
   const address = server.httpServer?.address() as AddressInfo | null;
   if (!address) throw new Error('vite did not start an HTTP server');
   return { origin: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
+
+/**
+ * Every plan, one page after another, against one vite server and one headless Chromium. A page
+ * that fails as a whole still yields a result (from `failed`), so the report can say why.
+ */
+export async function runInChromium<Plan, Result>(
+  root: string,
+  options: ServerOptions,
+  plans: Plan[],
+  runPage: (browser: Browser, origin: string, plan: Plan) => Promise<Result>,
+  failed: (plan: Plan, error: unknown) => Result,
+): Promise<{ results: Result[]; chromium: string }> {
+  const server = await startServer(root, options);
+  const browser = await chromium.launch({
+    executablePath: findChromium(),
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+  const results: Result[] = [];
+  try {
+    for (const plan of plans) {
+      results.push(
+        await runPage(browser, server.origin, plan).catch((e: unknown) => failed(plan, e)),
+      );
+    }
+    return { results, chromium: browser.version() };
+  } finally {
+    await browser.close().catch(() => undefined);
+    await server.close();
+  }
 }
