@@ -1,9 +1,9 @@
 // The engine worker: owns the onnxruntime-web session and its KV caches, so inference never
 // blocks the page. One request at a time per kind is the caller's business; cancel is immediate.
-import { CancelledError } from '../../rlaif/engine';
 import type { OnnxEngine } from '../onnx/engine';
 import { loadOnnxLabeler } from '../onnx/load';
 import { loadOrt } from '../onnx/runtime';
+import { serve } from '../../worker/serve';
 import {
   serializeError,
   type LoadedModel,
@@ -13,7 +13,6 @@ import {
 
 let engine: OnnxEngine | null = null;
 let loadedFiles: Omit<LoadedModel, 'modelId' | 'ep'> | null = null;
-const running = new Map<number, AbortController>();
 
 const post = (message: WorkerResponse) => self.postMessage(message);
 
@@ -62,32 +61,12 @@ async function handle(message: WorkerRequest, signal: AbortSignal): Promise<unkn
       engine = null;
       return null;
     case 'cancel':
-      running.get(message.target)?.abort();
-      return null;
+      return null; // handled by serve()
   }
 }
 
-self.onmessage = async (event: MessageEvent<WorkerRequest>) => {
-  const message = event.data;
-  const controller = new AbortController();
-  if (message.kind !== 'cancel') running.set(message.id, controller);
-  try {
-    const value = await handle(message, controller.signal);
-    if (controller.signal.aborted) throw new CancelledError();
-    post({
-      id: message.id,
-      kind: 'result',
-      value,
-      ...(engine ? { stats: { ...engine.stats } } : {}),
-    });
-  } catch (error) {
-    const cancelled = controller.signal.aborted || error instanceof CancelledError;
-    post({
-      id: message.id,
-      kind: 'error',
-      error: serializeError(cancelled ? new CancelledError() : error),
-    });
-  } finally {
-    running.delete(message.id);
-  }
-};
+serve<WorkerRequest, ReturnType<typeof serializeError>>({
+  handle,
+  serialize: serializeError,
+  extra: () => (engine ? { stats: { ...engine.stats } } : {}),
+});

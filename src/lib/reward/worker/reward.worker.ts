@@ -5,12 +5,12 @@
 import type { OrtModule } from '../../engines/onnx/causal-lm';
 import { loadModelFolder } from '../../engines/onnx/model-files';
 import { chooseProvider, loadOrt } from '../../engines/onnx/runtime';
-import { CancelledError } from '../../rlaif/engine';
 import { rmPairwiseAccuracy } from '../../rlaif/metrics/alignment';
 import { SentenceEncoder } from '../encoder';
 import { exportRewardModel, parseManifest, trainingMetadata } from '../export';
 import { RewardModel } from '../model';
 import { embedPairs, fitHead } from '../train';
+import { serve } from '../../worker/serve';
 import {
   serializeRewardError,
   type RewardEvaluation,
@@ -23,7 +23,6 @@ import {
 let ort: OrtModule | null = null;
 let encoder: SentenceEncoder | null = null;
 const models = new Map<string, RewardModel>();
-const running = new Map<number, AbortController>();
 
 const post = (message: RewardResponse) => self.postMessage(message);
 
@@ -168,29 +167,12 @@ async function handle(message: RewardRequest, signal: AbortSignal): Promise<unkn
       await exclusive(releaseAll);
       return null;
     case 'cancel':
-      running.get(message.target)?.abort();
-      return null;
+      return null; // handled by serve()
   }
 }
 
-self.onmessage = async (event: MessageEvent<RewardRequest>) => {
-  const message = event.data;
-  const controller = new AbortController();
-  if (message.kind !== 'cancel') running.set(message.id, controller);
-  try {
-    const value = await handle(message, controller.signal);
-    if (controller.signal.aborted) throw new CancelledError();
-    post({ id: message.id, kind: 'result', value });
-  } catch (error) {
-    // The core throws DOMException AbortErrors; the page knows the project's CancelledError.
-    const cancelled = controller.signal.aborted || error instanceof CancelledError;
-    const what = message.kind === 'train' ? 'Reward model training' : undefined;
-    post({
-      id: message.id,
-      kind: 'error',
-      error: serializeRewardError(cancelled ? new CancelledError(what) : error),
-    });
-  } finally {
-    running.delete(message.id);
-  }
-};
+serve<RewardRequest, ReturnType<typeof serializeRewardError>>({
+  handle,
+  serialize: serializeRewardError,
+  cancelledWhat: (request) => (request.kind === 'train' ? 'Reward model training' : undefined),
+});
