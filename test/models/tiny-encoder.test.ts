@@ -4,11 +4,11 @@
 
 import { Tokenizer } from '@huggingface/tokenizers';
 import { env, pipeline } from '@huggingface/transformers';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeGenerator } from '../support/model-folder.ts';
 import { writeTinyEncoder } from '../../scripts/models/build.ts';
 import { cosine, type BertReference } from '../support/bert-reference.ts';
 import { loadBertReference } from '../support/bert-reference-node.ts';
@@ -21,13 +21,6 @@ function readJson(name: string): Record<string, unknown> {
   const value: unknown = JSON.parse(readFileSync(join(FOLDER, name), 'utf8'));
   if (typeof value !== 'object' || value === null) throw new Error(`${name} is not an object`);
   return value as Record<string, unknown>;
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .sort();
 }
 
 function loadTokenizer(): Tokenizer {
@@ -50,31 +43,7 @@ const SENTENCES = [
   'Ünïcödé café, naïve résumé 👍 and unseen words like zebra-crossing',
 ];
 
-describe('generator', () => {
-  let outDir = '';
-  afterAll(() => {
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  });
-
-  it('regenerates every committed file byte for byte', () => {
-    outDir = mkdtempSync(join(tmpdir(), 'tiny-encoder-'));
-    const fresh = writeTinyEncoder(outDir);
-    const files = listFiles(fresh);
-    expect(listFiles(FOLDER)).toEqual(files);
-    for (const file of files) {
-      const same = readFileSync(join(fresh, file)).equals(readFileSync(join(FOLDER, file)));
-      expect(same, `${file} differs; run npx tsx scripts/models/build.ts`).toBe(true);
-    }
-  });
-
-  it('keeps the folder small', () => {
-    const total = listFiles(FOLDER).reduce(
-      (sum, file) => sum + readFileSync(join(FOLDER, file)).byteLength,
-      0,
-    );
-    expect(total).toBeLessThan(1.5 * 1024 * 1024);
-  });
-});
+describeGenerator('tiny-encoder', FOLDER, writeTinyEncoder, 1.5 * 1024 * 1024);
 
 describe('tokenizer', () => {
   const tokenizer = loadTokenizer();

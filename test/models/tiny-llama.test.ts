@@ -3,11 +3,11 @@
 
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { describeGenerator } from '../support/model-folder.ts';
 import { writeTinyLlama } from '../../scripts/models/build.ts';
 import type { LlamaReference } from '../support/llama-reference.ts';
 import { loadLlamaReference } from '../support/llama-reference-node.ts';
@@ -21,42 +21,11 @@ function readJson(name: string): object {
   return value;
 }
 
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
-    .sort();
-}
-
 function loadTokenizer(): Tokenizer {
   return new Tokenizer(readJson('tokenizer.json'), readJson('tokenizer_config.json'));
 }
 
-describe('generator', () => {
-  let outDir = '';
-  afterAll(() => {
-    if (outDir) rmSync(outDir, { recursive: true, force: true });
-  });
-
-  it('regenerates every committed file byte for byte', () => {
-    outDir = mkdtempSync(join(tmpdir(), 'tiny-llama-'));
-    const fresh = writeTinyLlama(outDir);
-    const files = listFiles(fresh);
-    expect(listFiles(FOLDER)).toEqual(files);
-    for (const file of files) {
-      const same = readFileSync(join(fresh, file)).equals(readFileSync(join(FOLDER, file)));
-      expect(same, `${file} differs; run npx tsx scripts/models/build.ts`).toBe(true);
-    }
-  });
-
-  it('keeps the folder small', () => {
-    const total = listFiles(FOLDER).reduce(
-      (sum, file) => sum + readFileSync(join(FOLDER, file)).byteLength,
-      0,
-    );
-    expect(total).toBeLessThan(3 * 1024 * 1024);
-  });
-});
+describeGenerator('tiny-llama', FOLDER, writeTinyLlama, 3 * 1024 * 1024);
 
 describe('tokenizer', () => {
   const tokenizer = loadTokenizer();
