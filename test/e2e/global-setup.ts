@@ -1,4 +1,5 @@
-// Builds the app once (as `npm run build` does) and serves dist/ under a sub-path for every e2e test.
+// Builds the app once (as `npm run build` does) and serves it under a sub-path for every e2e test.
+// E2E_OUT_DIR builds elsewhere than dist/, so two e2e runs at once do not overwrite each other.
 import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
 import { serveStatic } from './static-server';
@@ -10,8 +11,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
-  await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir: 'dist' } });
-  const server = await serveStatic('dist', '/rlaif-lab/');
+  const outDir = process.env.E2E_OUT_DIR || 'dist';
+  await build({ configFile: 'vite.config.ts', logLevel: 'warn', build: { outDir } });
+  const server = await serveStatic(outDir, '/rlaif-lab/');
   project.provide('appUrl', server.url);
   return () => server.close();
 }

@@ -1,35 +1,11 @@
-// State of the Label page: which model is loaded, the pair being edited, the prompt settings, and
-// the latest label. Components read it and call its actions; the math lives in src/lib.
-import { createEngineWorker, WorkerEngine } from '../../lib/engines/worker/client';
-import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
-import type { OnnxVariant } from '../../lib/engines/onnx/model-files';
+// State of the Label page: the pair being edited, the prompt settings, and the latest label.
+// Components read it and call its actions; the model is the app's shared LabelerModel, and the
+// math lives in src/lib.
 import { CancelledError } from '../../lib/rlaif/engine';
-import {
-  createLabeler,
-  DEFAULT_LABELING,
-  type Labeler,
-  type LabelingConfig,
-} from '../../lib/rlaif/labeler';
+import { DEFAULT_LABELING, type Labeler, type LabelingConfig } from '../../lib/rlaif/labeler';
 import { EXEMPLARS } from '../../lib/rlaif/probes';
 import type { PairLabel, Task } from '../../lib/rlaif/types';
-
-/** The model that ships with the app: tiny, random weights, there so everything works offline. */
-export const EMBEDDED_MODEL = './models/tiny-llama/';
-
-/**
- * Where a model runs when the user leaves it to us: WebGPU when there is an adapter, except for
- * the embedded tiny model, whose few thousand FLOPs per token run faster on WASM than the GPU
- * takes to compile its shaders.
- */
-export function autoProvider(embedded: boolean, hasWebGpu: boolean): ExecutionProvider {
-  return hasWebGpu && !embedded ? 'webgpu' : 'wasm';
-}
-
-export type LoadState =
-  | { phase: 'idle' }
-  | { phase: 'loading'; file: string; loaded: number; total: number | null }
-  | { phase: 'ready'; modelId: string; ep: ExecutionProvider; synthetic: boolean }
-  | { phase: 'error'; message: string };
+import type { LabelerModel } from './labeler-model.svelte';
 
 export interface EditablePair {
   context: string;
@@ -39,60 +15,28 @@ export interface EditablePair {
 const DEBOUNCE_MS = 350;
 
 export class LabelSession {
-  load: LoadState = $state({ phase: 'idle' });
-  warnings: string[] = $state([]);
   pair: EditablePair = $state({ context: '', candidates: ['', ''] });
+  /** The prompt settings; dataset runs and policy judging use the same ones. */
   config: LabelingConfig = $state(structuredClone(DEFAULT_LABELING));
   result: PairLabel | null = $state(null);
   scoring = $state(false);
   rationale: { stored: string; swapped: string } = $state({ stored: '', swapped: '' });
   error: string | null = $state(null);
 
-  private engine: WorkerEngine | null = null;
-  private loadController: AbortController | null = null;
   private scoreController: AbortController | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  async loadModel(source: string, variant: OnnxVariant, ep: ExecutionProvider, shaderF16: boolean) {
-    this.cancelLoad();
-    await this.engine?.dispose();
-    this.engine = null;
-    this.result = null;
-    this.warnings = [];
-    const controller = (this.loadController = new AbortController());
-    this.load = { phase: 'loading', file: 'config.json', loaded: 0, total: null };
-    try {
-      this.engine = await WorkerEngine.load(
-        createEngineWorker(),
-        { source, variant, ep, shaderF16 },
-        {
-          signal: controller.signal,
-          onProgress: (p) =>
-            (this.load = { phase: 'loading', file: p.file, loaded: p.loaded, total: p.total }),
-          onWarning: (w) => (this.warnings = [...this.warnings, w]),
-        },
-      );
-      const synthetic = Boolean(
-        (this.engine.config.rlaif_lab as { synthetic?: boolean } | undefined)?.synthetic,
-      );
-      this.load = { phase: 'ready', modelId: source, ep: this.engine.executionProvider, synthetic };
-      this.schedule(0);
-    } catch (error) {
-      this.load =
-        error instanceof CancelledError
-          ? { phase: 'idle' }
-          : { phase: 'error', message: error instanceof Error ? error.message : String(error) };
-    }
-  }
-
-  cancelLoad(): void {
-    this.loadController?.abort();
-  }
+  constructor(readonly model: LabelerModel) {}
 
   setTask(task: Task): void {
     this.config.prompt.task = task;
     this.config.prompt.shots = Math.min(this.config.prompt.shots, EXEMPLARS[task].length);
     this.schedule();
+  }
+
+  /** The current settings as plain data (for runs, hashes and share links). */
+  snapshot(): LabelingConfig {
+    return $state.snapshot(this.config) as LabelingConfig;
   }
 
   /** Re-label after edits settle; an edit cancels the label in flight. */
@@ -102,19 +46,12 @@ export class LabelSession {
     this.timer = setTimeout(() => void this.score(), delay);
   }
 
-  private labeler(): Labeler | null {
-    if (!this.engine) return null;
-    const config = $state.snapshot(this.config) as LabelingConfig;
-    if (config.prompt.format === 'chat' && !this.engine.chatTemplate) config.prompt.format = 'raw';
-    return createLabeler(this.engine, config, EXEMPLARS[config.prompt.task]);
-  }
-
   private async score(): Promise<void> {
     const { context, candidates } = this.pair;
     if (!context.trim() || !candidates[0].trim() || !candidates[1].trim()) return;
     let labeler: Labeler | null;
     try {
-      labeler = this.labeler();
+      labeler = this.model.labeler(this.snapshot());
     } catch (error) {
       this.error = error instanceof Error ? error.message : String(error);
       return;
