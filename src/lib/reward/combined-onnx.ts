@@ -20,6 +20,7 @@ const { onnx } = onnxProto;
 type ModelProto = InstanceType<typeof onnx.ModelProto>;
 type NodeProto = InstanceType<typeof onnx.NodeProto>;
 type TensorProto = InstanceType<typeof onnx.TensorProto>;
+type AnyTensor = TensorProto | onnxProto.onnx.ITensorProto;
 type GraphProto = InstanceType<typeof onnx.GraphProto>;
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -224,7 +225,7 @@ export interface CombinedRewardModel {
   tokenizerConfig?: string;
 }
 
-function floats(tensor: TensorProto | undefined, length: number, name: string): Float64Array {
+function floats(tensor: AnyTensor | undefined, length: number, name: string): Float64Array {
   const raw = tensor?.rawData;
   if (!raw || raw.byteLength !== length * 4) {
     throw new RewardFormatError('dims', `The combined model's head weight ${name} is malformed.`);

@@ -1,8 +1,13 @@
 // The labeler model the whole app shares: loaded once (the embedded tiny model at start-up, or
 // whatever the user picks), then used by the Label page, dataset runs and policy judging alike.
+import type { AppConfig } from '@mlc-ai/web-llm';
+import type { GpuStatus } from '../../lib/gpu/webgpu';
 import { createEngineWorker, WorkerEngine } from '../../lib/engines/worker/client';
 import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
 import type { OnnxVariant } from '../../lib/engines/onnx/model-files';
+import { WebLlmError, type WebLlmErrorKind } from '../../lib/engines/webllm/errors';
+import type { LoadProgress } from '../../lib/engines/webllm/engine';
+import { lostModelMessage, watchForLoss } from '../../lib/engines/webllm/watch-engine';
 import { CancelledError, type LabelerEngine } from '../../lib/rlaif/engine';
 import { createLabeler, type Labeler, type LabelingConfig } from '../../lib/rlaif/labeler';
 import { EXEMPLARS } from '../../lib/rlaif/probes';
@@ -21,9 +26,43 @@ export function autoProvider(embedded: boolean, hasWebGpu: boolean): ExecutionPr
 
 export type LoadState =
   | { phase: 'idle' }
-  | { phase: 'loading'; file: string; loaded: number; total: number | null }
-  | { phase: 'ready'; modelId: string; ep: ExecutionProvider; synthetic: boolean }
-  | { phase: 'error'; message: string };
+  | {
+      phase: 'loading';
+      file: string;
+      loaded: number;
+      total: number | null;
+      /** web-llm reports a sentence and a 0..1 fraction instead of per-file bytes. */
+      text?: string;
+      fraction?: number;
+    }
+  | {
+      phase: 'ready';
+      modelId: string;
+      ep: ExecutionProvider;
+      synthetic: boolean;
+      runtime?: 'onnx' | 'web-llm';
+    }
+  | {
+      phase: 'error';
+      message: string;
+      /** Set for web-llm failures, so the view can offer the right next step. */
+      kind?: WebLlmErrorKind;
+      /** The loaded model died (device lost, worker crash): offer "Reload the model". */
+      reload?: boolean;
+    };
+
+export interface WebLlmModelChoice {
+  modelId: string;
+  /** web-llm's prebuilt models when absent; appConfigWith(...) adds self-hosted ones. */
+  appConfig?: AppConfig;
+  gpu: GpuStatus;
+  /** Appended when the model's files are not found, e.g. how to fill models/mlc/<id>/. */
+  notFoundHint?: string;
+}
+
+function webLlmProgress(p: LoadProgress): LoadState {
+  return { phase: 'loading', file: '', loaded: 0, total: null, text: p.text, fraction: p.progress };
+}
 
 export interface OnnxModelChoice {
   source: string;
@@ -40,6 +79,7 @@ export class LabelerModel {
 
   private engine_: LabelerEngine | null = null;
   private loadController: AbortController | null = null;
+  private lastWebLlm: WebLlmModelChoice | null = null;
 
   /** The loaded engine, or null while none is ready. */
   get engine(): LabelerEngine | null {
@@ -55,11 +95,15 @@ export class LabelerModel {
         { source, variant, ep, shaderF16 },
         {
           signal: controller.signal,
-          onProgress: (p) =>
-            (this.load = { phase: 'loading', file: p.file, loaded: p.loaded, total: p.total }),
+          onProgress: (p) => {
+            if (this.loadController === controller)
+              this.load = { phase: 'loading', file: p.file, loaded: p.loaded, total: p.total };
+          },
           onWarning: (w) => (this.warnings = [...this.warnings, w]),
         },
       );
+      // A newer load replaced this one while it ran: this engine is nobody's.
+      if (this.loadController !== controller) return void engine.dispose();
       const synthetic = Boolean(
         (engine.config.rlaif_lab as { synthetic?: boolean } | undefined)?.synthetic,
       );
@@ -70,8 +114,70 @@ export class LabelerModel {
         synthetic,
       });
     } catch (error) {
-      this.failed(error);
+      if (this.loadController === controller) this.failed(error);
     }
+  }
+
+  /** Load a web-llm (MLC) model in its worker; progress, errors and cancel go through `load`. */
+  async loadWebLlm(choice: WebLlmModelChoice): Promise<void> {
+    this.lastWebLlm = choice;
+    const controller = await this.begin();
+    const current = () => this.loadController === controller && !controller.signal.aborted;
+    this.load = webLlmProgress({ text: 'Starting web-llm…', progress: 0 });
+    try {
+      // Imported on demand: web-llm is several MB, and most sessions never use it.
+      const { WebLlmEngine } = await import('../../lib/engines/webllm/engine');
+      const engine = await WebLlmEngine.create({
+        modelId: choice.modelId,
+        appConfig: choice.appConfig,
+        gpu: choice.gpu,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (current()) this.load = webLlmProgress(p);
+        },
+      });
+      if (!current()) {
+        await engine.dispose();
+        throw new CancelledError('Loading');
+      }
+      const watched = watchForLoss(engine, (error) => this.lost(watched, error));
+      this.ready(watched, {
+        phase: 'ready',
+        modelId: choice.modelId,
+        ep: 'webgpu',
+        synthetic: false,
+        runtime: 'web-llm',
+      });
+    } catch (error) {
+      // A newer load owns the state now; an aborted fetch is a cancel, whatever it threw.
+      if (this.loadController !== controller) return;
+      this.webLlmFailed(controller.signal.aborted ? new CancelledError('Loading') : error, choice);
+    }
+  }
+
+  /** Load the last web-llm model again (after its device was lost or its worker crashed). */
+  reloadWebLlm(): Promise<void> {
+    return this.lastWebLlm ? this.loadWebLlm(this.lastWebLlm) : Promise.resolve();
+  }
+
+  private webLlmFailed(error: unknown, choice: WebLlmModelChoice): void {
+    if (!(error instanceof WebLlmError)) return this.failed(error);
+    const hint = error.kind === 'model-not-found' && choice.notFoundHint;
+    const message = hint ? `${error.message} ${hint}` : error.message;
+    this.load = { phase: 'error', message, kind: error.kind };
+  }
+
+  /** The loaded model died: drop it (freeing its worker and GPU memory) and say to reload. */
+  private lost(engine: LabelerEngine, error: WebLlmError): void {
+    if (this.engine_ !== engine) return;
+    this.engine_ = null;
+    void engine.dispose();
+    this.load = {
+      phase: 'error',
+      message: lostModelMessage(error),
+      kind: error.kind,
+      reload: true,
+    };
   }
 
   cancelLoad(): void {

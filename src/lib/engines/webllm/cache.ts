@@ -7,6 +7,9 @@ import {
   prebuiltAppConfig,
   type AppConfig,
 } from '@mlc-ai/web-llm';
+import { MODEL_CACHE } from '../onnx/model-files';
+import { findRecord } from './catalog';
+import { modelFileUrl } from './custom-model';
 
 /** The stores web-llm 0.2.86 offers to pages ("cross-origin" needs a browser extension). */
 export type CacheBackend = 'cache' | 'indexeddb' | 'opfs';
@@ -23,6 +26,19 @@ export interface CacheOptions {
   appConfig?: AppConfig;
   cacheBackend?: CacheBackend;
   api?: CacheApi;
+  /** The app's own model cache, where the engine keeps the tokenizer files it fetches itself. */
+  pageCache?: Cache | null;
+}
+
+/** Files the engine fetches on the page (web-llm has no tokenizer API), outside web-llm's store. */
+const PAGE_FILES = ['tokenizer.json', 'tokenizer_config.json', 'mlc-chat-config.json'];
+
+async function openPageCache(): Promise<Cache | null> {
+  try {
+    return 'caches' in globalThis ? await caches.open(MODEL_CACHE) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The app config with the chosen store; web-llm reads the store from the config itself. */
@@ -41,11 +57,18 @@ export async function isModelCached(modelId: string, options: CacheOptions = {})
   }
 }
 
-/** Delete weights, tokenizer, wasm library and chat config of one model from the store. */
+/**
+ * Delete weights, tokenizer, wasm library and chat config of one model from web-llm's store, and
+ * the engine's own copies of the tokenizer files from the app's cache.
+ */
 export async function deleteCachedModel(
   modelId: string,
   options: CacheOptions = {},
 ): Promise<void> {
   const config = withCacheBackend(options.appConfig ?? prebuiltAppConfig, options.cacheBackend);
   await (options.api ?? WEB_LLM_CACHE).remove(modelId, config);
+  const record = findRecord(modelId, config);
+  const cache = options.pageCache === undefined ? await openPageCache() : options.pageCache;
+  if (!record || !cache) return;
+  await Promise.all(PAGE_FILES.map((file) => cache.delete(modelFileUrl(record.model, file))));
 }

@@ -77,6 +77,9 @@ export interface WebLlmEngineOptions {
   createEngine?: CreateMlcEngine;
 }
 
+/** How long dispose() waits for web-llm to unload before it terminates the worker regardless. */
+const UNLOAD_TIMEOUT_MS = 3000;
+
 export function createWebLlmWorker(): Worker {
   return new Worker(new URL('./webllm.worker.ts', import.meta.url), {
     type: 'module',
@@ -289,9 +292,23 @@ export class WebLlmEngine implements LabelerEngine {
     }
   }
 
+  /**
+   * Calls back once if the worker dies, so the app can drop the model at once instead of finding
+   * out on the next label.
+   */
+  onCrash(listener: (error: WebLlmError) => void): void {
+    this.crashed.catch(listener);
+  }
+
   async dispose(): Promise<void> {
     this.capture?.close();
-    if (!this.crash) await this.mlc.unload().catch(() => undefined);
+    // After a lost device the worker may never answer unload; terminating frees the GPU anyway.
+    if (!this.crash) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((ok) => (timer = setTimeout(ok, UNLOAD_TIMEOUT_MS)));
+      await Promise.race([this.mlc.unload().catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    }
     this.worker.terminate();
   }
 }
