@@ -1,0 +1,423 @@
+// State of the Reward model page: the encoder in its worker, the two reward models (trained on AI
+// labels and on human labels), live training curves, held-out evaluation, import and export.
+// One instance per Lab, so trained models survive switching pages; all heavy work is in the
+// reward worker, this module only keeps numbers and calls it.
+import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
+import { parseManifest, type TrainingMetadata } from '../../lib/reward/export';
+import { pickModelFiles } from '../../lib/reward/files';
+import { splitForRewardModels, type RewardSplit } from '../../lib/reward/split';
+import type { EpochStats } from '../../lib/reward/train';
+import type { PairScore } from '../../lib/reward/model';
+import {
+  createRewardWorker,
+  RewardWorker,
+  type RewardEvaluation,
+  type StartedEncoder,
+  type TrainedModel,
+  type WorkerTrainOptions,
+} from '../../lib/reward/worker/client';
+import { CancelledError } from '../../lib/rlaif/engine';
+import { loadProbes } from '../../lib/rlaif/probes';
+import type { PreferencePair } from '../../lib/rlaif/types';
+import type { Lab, RewardScorer } from './lab.svelte';
+
+/** The encoder that ships with the app (random weights plus one planted signal). */
+export const EMBEDDED_ENCODER = './models/tiny-encoder/';
+
+export type Slot = 'ai' | 'human';
+export const SLOTS: readonly Slot[] = ['ai', 'human'];
+export const SLOT_NAMES: Record<Slot, string> = {
+  ai: 'RM trained on AI labels (RLAIF)',
+  human: 'RM trained on human labels (RLHF)',
+};
+
+export interface RewardSettings {
+  epochs: number;
+  lr: number;
+  weightDecay: number;
+  hidden: number;
+  batchSize: number;
+  /** Share of each model's training pairs used for validation and early stopping. */
+  valFraction: number;
+  patience: number;
+  seed: number;
+  /** Share of human-labelled pairs held out for the RM accuracy table. */
+  heldOutFraction: number;
+}
+
+export const DEFAULT_SETTINGS: RewardSettings = {
+  epochs: 100,
+  lr: 3e-3,
+  weightDecay: 1e-2,
+  hidden: 32,
+  batchSize: 32,
+  valFraction: 0.2,
+  patience: 8,
+  seed: 0,
+  heldOutFraction: 0.2,
+};
+
+/** A model the worker holds under its slot's name, with what the page shows about it. */
+export interface SlotModel {
+  manifest: string;
+  head: Uint8Array;
+  history: EpochStats[];
+  training: TrainingMetadata | null;
+  origin: 'trained' | 'imported';
+  /** The held-out split it was trained beside; null when imported (unknown). */
+  splitKey: string | null;
+}
+
+export type EncoderLoad =
+  | { phase: 'idle' }
+  | { phase: 'loading'; source: string; file: string; loaded: number; total: number | null }
+  | { phase: 'error'; message: string };
+
+export type TrainProgress =
+  | { phase: 'embedding'; slot: Slot; done: number; total: number }
+  | { phase: 'epochs'; slot: Slot; epoch: number; epochs: number };
+
+export interface Evaluated {
+  result: RewardEvaluation;
+  splitKey: string;
+}
+
+type PerSlot<T> = Record<Slot, T>;
+
+/** How often live curves are redrawn at most: per-epoch messages can arrive every millisecond. */
+const CURVE_FLUSH_MS = 100;
+
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const kind = (error as { kind?: unknown }).kind;
+    return `${error.name}${typeof kind === 'string' ? ` (${kind})` : ''}: ${error.message}`;
+  }
+  return String(error);
+}
+
+/** Numbers from form inputs (empty input: null) clamped into the range training accepts. */
+export function sanitizeSettings(raw: RewardSettings): RewardSettings {
+  const num = (v: unknown, fallback: number, lo: number, hi: number, int = false) => {
+    const x = typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+    const clamped = Math.min(hi, Math.max(lo, x));
+    return int ? Math.round(clamped) : clamped;
+  };
+  const d = DEFAULT_SETTINGS;
+  return {
+    epochs: num(raw.epochs, d.epochs, 1, 100_000, true),
+    lr: num(raw.lr, d.lr, 1e-6, 1),
+    weightDecay: num(raw.weightDecay, d.weightDecay, 0, 1),
+    hidden: num(raw.hidden, d.hidden, 1, 1024, true),
+    batchSize: num(raw.batchSize, d.batchSize, 1, 4096, true),
+    valFraction: num(raw.valFraction, d.valFraction, 0, 0.9),
+    patience: num(raw.patience, d.patience, 1, 100_000, true),
+    seed: num(raw.seed, d.seed, 0, 2 ** 31, true),
+    heldOutFraction: num(raw.heldOutFraction, d.heldOutFraction, 0, 0.9),
+  };
+}
+
+/** What the worker's trainer takes (the held-out share was already used by the split). */
+function trainOptions(
+  settings: RewardSettings,
+  labels: Slot,
+): WorkerTrainOptions & { epochs: number } {
+  const { epochs, lr, weightDecay, hidden, batchSize, valFraction, patience, seed } = settings;
+  return { labels, epochs, lr, weightDecay, hidden, batchSize, valFraction, patience, seed };
+}
+
+export class RewardLab {
+  private readonly lab: Lab;
+  /** The running encoder; null until one has loaded. */
+  encoder: StartedEncoder | null = $state(null);
+  load: EncoderLoad = $state({ phase: 'idle' });
+  warnings: string[] = $state([]);
+  settings: RewardSettings = $state({ ...DEFAULT_SETTINGS });
+  probes: PreferencePair[] = $state.raw([]);
+  models: PerSlot<SlotModel | null> = $state.raw({ ai: null, human: null });
+  curves: PerSlot<EpochStats[]> = $state.raw({ ai: [], human: [] });
+  evaluations: PerSlot<Evaluated | null> = $state.raw({ ai: null, human: null });
+  progress: TrainProgress | null = $state(null);
+  /** The outcome of the last training (done, cancelled or failed), for the status line. */
+  trainMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
+  importMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
+  /** Bumped whenever a model is trained, imported or dropped: scores must be redone. */
+  generation = $state(0);
+
+  /** The held-out pairs and both training sets, from the open run, else the probe set. */
+  readonly split: RewardSplit | null;
+
+  private worker: RewardWorker | null = null;
+  private loadController: AbortController | null = null;
+  private trainController: AbortController | null = null;
+  private evalToken = 0;
+
+  constructor(lab: Lab) {
+    this.lab = lab;
+    this.split = $derived.by(() => {
+      const run = this.lab.currentRun;
+      const pairs = run ? run.pairs : this.probes;
+      if (!pairs.length) return null;
+      const { heldOutFraction, seed } = sanitizeSettings(this.settings);
+      return splitForRewardModels(pairs, run?.labels ?? [], { heldOutFraction, seed });
+    });
+  }
+
+  get training(): boolean {
+    return this.progress !== null;
+  }
+
+  async ensureProbes(): Promise<void> {
+    if (!this.probes.length) this.probes = await loadProbes();
+  }
+
+  /**
+   * Start a worker on a new encoder. Until it is ready the old one (and its models) keeps
+   * working; a failed or cancelled load leaves everything as it was.
+   */
+  async loadEncoder(source: string, ep: ExecutionProvider): Promise<void> {
+    this.loadController?.abort();
+    const controller = (this.loadController = new AbortController());
+    this.load = { phase: 'loading', source, file: '', loaded: 0, total: null };
+    this.warnings = [];
+    try {
+      const worker = await RewardWorker.start(createRewardWorker(), {
+        encoder: source,
+        ep,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (this.loadController === controller) {
+            this.load = {
+              phase: 'loading',
+              source,
+              file: p.file,
+              loaded: p.loaded,
+              total: p.total,
+            };
+          }
+        },
+        onWarning: (w) => (this.warnings = [...this.warnings, w]),
+      });
+      await this.replaceWorker(worker);
+      this.load = { phase: 'idle' };
+    } catch (error) {
+      if (this.loadController !== controller) return;
+      this.load =
+        error instanceof CancelledError
+          ? { phase: 'idle' }
+          : { phase: 'error', message: errorText(error) };
+    }
+  }
+
+  cancelLoad(): void {
+    this.loadController?.abort();
+  }
+
+  /** A head only means something on its own encoder: a new encoder starts with no models. */
+  private async replaceWorker(worker: RewardWorker): Promise<void> {
+    this.cancelTraining();
+    const old = this.worker;
+    this.worker = worker;
+    this.encoder = worker.encoder;
+    this.models = { ai: null, human: null };
+    this.curves = { ai: [], human: [] };
+    this.evaluations = { ai: null, human: null };
+    this.trainMessage = null;
+    this.importMessage = null;
+    this.generation += 1;
+    this.publish();
+    await old?.dispose();
+  }
+
+  /** Train the given slots one after the other on the current split; Cancel stops them all. */
+  async train(slots: readonly Slot[]): Promise<void> {
+    const worker = this.worker;
+    const split = this.split;
+    if (!worker || !split || this.training || !slots.length) return;
+    const controller = (this.trainController = new AbortController());
+    this.trainMessage = null;
+    const trained: Slot[] = [];
+    try {
+      for (const slot of slots) {
+        await this.trainSlot(worker, slot, split, controller.signal);
+        trained.push(slot);
+      }
+      this.trainMessage = {
+        kind: 'ok',
+        text: `Trained: ${trained.map((s) => SLOT_NAMES[s]).join(', ')}.`,
+      };
+    } catch (error) {
+      const slot = slots[trained.length] ?? 'ai';
+      this.curves = { ...this.curves, [slot]: this.models[slot]?.history ?? [] };
+      this.trainMessage = {
+        kind: 'error',
+        text:
+          error instanceof CancelledError
+            ? `Training cancelled: ${SLOT_NAMES[slot]} is unchanged` +
+              (this.models[slot] ? ' (the previous model is kept).' : ' (none yet).')
+            : errorText(error),
+      };
+    } finally {
+      if (this.trainController === controller) this.trainController = null;
+      this.progress = null;
+      if (trained.length) this.afterModelsChanged();
+    }
+  }
+
+  cancelTraining(): void {
+    this.trainController?.abort();
+  }
+
+  private async trainSlot(
+    worker: RewardWorker,
+    slot: Slot,
+    split: RewardSplit,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const options = trainOptions(sanitizeSettings(this.settings), slot);
+    this.progress = { phase: 'embedding', slot, done: 0, total: 0 };
+    this.curves = { ...this.curves, [slot]: [] };
+    const live: EpochStats[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      if (this.trainController?.signal === signal)
+        this.curves = { ...this.curves, [slot]: [...live] };
+    };
+    try {
+      const result: TrainedModel = await worker.train(split[slot], options, {
+        model: slot,
+        signal,
+        onEmbedProgress: (done, total) =>
+          (this.progress = { phase: 'embedding', slot, done, total }),
+        onEpoch: (stats) => {
+          live.push(stats);
+          this.progress = { phase: 'epochs', slot, epoch: stats.epoch, epochs: options.epochs };
+          flushTimer ??= setTimeout(flush, CURVE_FLUSH_MS);
+        },
+      });
+      this.models = {
+        ...this.models,
+        [slot]: {
+          manifest: result.manifest,
+          head: result.head,
+          history: result.history,
+          training: result.metadata,
+          origin: 'trained',
+          splitKey: split.key,
+        },
+      };
+      this.curves = { ...this.curves, [slot]: result.history };
+    } finally {
+      clearTimeout(flushTimer);
+    }
+  }
+
+  /**
+   * Load a saved model (its reward-model.json and head.onnx) into the slot its manifest names.
+   * The worker checks it against the encoder before replacing anything, so a bad file leaves the
+   * current models as they were.
+   */
+  async importFiles(files: readonly File[]): Promise<void> {
+    this.importMessage = null;
+    const worker = this.worker;
+    if (!worker) return;
+    try {
+      const picked = pickModelFiles(files);
+      const manifestText = await picked.manifest.text();
+      const head = new Uint8Array(await picked.head.arrayBuffer());
+      const slot: Slot = parseManifest(manifestText).training?.labels ?? 'ai';
+      const manifest = await worker.useModel(manifestText, head, slot);
+      this.models = {
+        ...this.models,
+        [slot]: {
+          manifest: manifestText,
+          head,
+          history: [],
+          training: manifest.training ?? null,
+          origin: 'imported',
+          splitKey: null,
+        },
+      };
+      this.curves = { ...this.curves, [slot]: [] };
+      this.importMessage = { kind: 'ok', text: `Loaded as the ${SLOT_NAMES[slot]}.` };
+      this.afterModelsChanged();
+    } catch (error) {
+      this.importMessage = { kind: 'error', text: errorText(error) };
+    }
+  }
+
+  private afterModelsChanged(): void {
+    this.generation += 1;
+    this.publish();
+    void this.evaluateAll();
+  }
+
+  /** Pairwise accuracy of every model on the current held-out pairs; older results are dropped. */
+  async evaluateAll(): Promise<void> {
+    const token = ++this.evalToken;
+    const worker = this.worker;
+    const split = this.split;
+    const next: PerSlot<Evaluated | null> = { ai: null, human: null };
+    if (worker && split?.heldOut.length) {
+      for (const slot of SLOTS) {
+        if (!this.models[slot]) continue;
+        try {
+          next[slot] = { result: await worker.evaluate(split.heldOut, slot), splitKey: split.key };
+        } catch {
+          next[slot] = null; // the model was replaced meanwhile; a newer evaluation follows
+        }
+      }
+    }
+    if (token === this.evalToken) this.evaluations = next;
+  }
+
+  /** r(x, a), r(x, b) and the implied preference from every model there is. */
+  async scorePair(context: string, a: string, b: string): Promise<PerSlot<PairScore | null>> {
+    const worker = this.worker;
+    const scores: PerSlot<PairScore | null> = { ai: null, human: null };
+    if (!worker) return scores;
+    for (const slot of SLOTS) {
+      if (this.models[slot]) scores[slot] = await worker.scorePair(context, a, b, slot);
+    }
+    return scores;
+  }
+
+  /** Give the other pages (Label, Policy) a scorer per model; a new array each time. */
+  private publish(): void {
+    const worker = this.worker;
+    this.lab.rewardScorers = worker
+      ? SLOTS.flatMap((slot): RewardScorer[] =>
+          this.models[slot]
+            ? [
+                {
+                  name: SLOT_NAMES[slot],
+                  labels: slot,
+                  score: (items) => worker.score(items, slot),
+                },
+              ]
+            : [],
+        )
+      : [];
+  }
+}
+
+const perLab = new WeakMap<Lab, RewardLab>();
+
+/** The Reward page's state for this Lab, created on first use and kept across page switches. */
+export function rewardLabFor(lab: Lab): RewardLab {
+  let state = perLab.get(lab);
+  if (!state) perLab.set(lab, (state = new RewardLab(lab)));
+  return state;
+}
+
+/** Save bytes as a file through the browser's download (no server involved). */
+export function saveFile(name: string, data: string | Uint8Array, type: string): void {
+  const part = typeof data === 'string' ? data : new Uint8Array(data);
+  const url = URL.createObjectURL(new Blob([part], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  // Revoke later: the download reads the blob after this task ends.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
