@@ -42,13 +42,32 @@ export interface SamplingOptions {
   topP?: number;
 }
 
+/** A sampled token and its log-probability under the distribution it was drawn from. */
+export interface SampledToken {
+  id: number;
+  /**
+   * log q(id): q is the tempered, top-k/top-p truncated and renormalised softmax the token was
+   * drawn from; 0 for greedy decoding, which is deterministic.
+   */
+  logprob: number;
+}
+
 /** Pick the next token: argmax when greedy, else sample from the tempered, truncated softmax. */
 export function sampleToken(
   logits: ArrayLike<number>,
   options: SamplingOptions,
   random: () => number,
 ): number {
-  if (options.temperature <= 0) return topK(logits, 1)[0]!.id;
+  return sampleTokenWithLogprob(logits, options, random).id;
+}
+
+/** sampleToken, also returning log q(token) under the sampling distribution (same draws). */
+export function sampleTokenWithLogprob(
+  logits: ArrayLike<number>,
+  options: SamplingOptions,
+  random: () => number,
+): SampledToken {
+  if (options.temperature <= 0) return { id: topK(logits, 1)[0]!.id, logprob: 0 };
   const logprobs = logSoftmax(Array.from(logits, (l) => l / options.temperature));
   const truncated = (options.topK ?? 0) > 0 || (options.topP ?? 1) < 1;
   if (!truncated)
@@ -67,12 +86,15 @@ export function sampleToken(
 }
 
 /** Draw one token in proportion to exp(logprob), renormalised over the pool. */
-function draw(pool: TokenLogprob[], random: () => number): number {
+function draw(pool: TokenLogprob[], random: () => number): SampledToken {
   const total = pool.reduce((s, t) => s + Math.exp(t.logprob), 0);
+  // log q(t) = logprob(t) - log(total): the pool's own renormalisation (0 when nothing was cut).
+  const logTotal = Math.log(total);
   let r = random() * total;
   for (const t of pool) {
     r -= Math.exp(t.logprob);
-    if (r <= 0) return t.id;
+    if (r <= 0) return { id: t.id, logprob: t.logprob - logTotal };
   }
-  return pool[pool.length - 1]!.id;
+  const last = pool[pool.length - 1]!;
+  return { id: last.id, logprob: last.logprob - logTotal };
 }

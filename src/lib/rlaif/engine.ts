@@ -65,6 +65,23 @@ export interface GenerateResult {
   text: string;
   tokens: number;
   finishReason: 'stop' | 'length' | 'eos';
+  /**
+   * Each generated token with log pi(token | prompt, earlier tokens) under the model itself: the
+   * softmax at temperature 1 over the full vocabulary, whatever temperature, top-k or top-p drew
+   * it. That is the reference ("SFT") policy of RLAIF. The EOS token that ended generation is the
+   * last entry (finishing is part of the sequence); with a stop string the list covers every token
+   * decoded, including the one that completed the stop string. Optional: engines that never see
+   * the logits (web-llm) leave it undefined.
+   */
+  tokenLogprobs?: TokenLogprob[];
+  /** log pi_SFT(y | x): the sum of tokenLogprobs. */
+  logprob?: number;
+  /**
+   * log q(y | x) under the distribution the tokens were actually drawn from (tempered, truncated
+   * and renormalised), over the same tokens as tokenLogprobs; 0 when decoding greedily. With
+   * `logprob` it gives the importance weight pi_SFT(y) / q(y) of a sample.
+   */
+  samplerLogprob?: number;
 }
 
 /** A chat template rendered to text: what instruct models expect around a conversation. */

@@ -11,9 +11,10 @@ import {
   type LabelerEngine,
   type NextTokenScores,
   type ScoreRequest,
+  type TokenLogprob,
 } from '../../rlaif/engine';
 import { mulberry32 } from '../../rlaif/random';
-import { logSoftmax, sampleToken, topK } from '../sampling';
+import { logSoftmax, sampleTokenWithLogprob, topK } from '../sampling';
 import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import {
   CausalLM,
@@ -305,6 +306,9 @@ export class OnnxEngine implements LabelerEngine {
     const random = mulberry32(request.seed ?? 0);
     const stops = request.stop ?? [];
     const generated: number[] = [];
+    // log pi(token) at temperature 1 (the model itself) and log q(token) (what sampled it).
+    const tokenLogprobs: TokenLogprob[] = [];
+    let samplerLogprob = 0;
     let text = '';
     let emitted = 0;
     let result = await this.forward([plan!.ids], plan!.past);
@@ -315,7 +319,10 @@ export class OnnxEngine implements LabelerEngine {
     const maxTokens = Math.min(request.maxTokens, room);
     while (generated.length < maxTokens) {
       throwIfAborted(signal, 'Generation');
-      const next = sampleToken(row, request, random);
+      const sampled = sampleTokenWithLogprob(row, request, random);
+      const next = sampled.id;
+      tokenLogprobs.push({ id: next, logprob: logSoftmax(row)[next]! });
+      samplerLogprob += sampled.logprob;
       if (this.eos.has(next)) {
         finishReason = 'eos';
         break;
@@ -339,7 +346,15 @@ export class OnnxEngine implements LabelerEngine {
     }
     if (text.length > emitted) request.onToken?.(text.slice(emitted));
     if (result.present !== plan!.past) disposeCache(result.present);
-    return { text, tokens: generated.length, finishReason };
+    const logprob = tokenLogprobs.reduce((sum, t) => sum + t.logprob, 0);
+    return {
+      text,
+      tokens: generated.length,
+      finishReason,
+      tokenLogprobs,
+      logprob,
+      samplerLogprob,
+    };
   }
 
   async dispose(): Promise<void> {

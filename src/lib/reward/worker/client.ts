@@ -139,6 +139,24 @@ export class RewardWorker {
     return this.channel.call({ kind: 'evaluate', model, pairs: [...pairs] });
   }
 
+  /**
+   * The encoder's mean-pooled, L2-normalised embedding of each text, in order (cached in the
+   * worker, so texts a model was trained or scored on come back at once). The Policy page uses
+   * them as features of its learned policy.
+   */
+  embed(
+    texts: readonly string[],
+    call: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<Float32Array[]> {
+    return this.channel.call(
+      { kind: 'embed', texts: [...texts] },
+      {
+        signal: call.signal,
+        onEvent: (m) => void (m.kind === 'embed' && call.onProgress?.(m.done, m.total)),
+      },
+    );
+  }
+
   /** Forget a named model and free its session. */
   async drop(model: string): Promise<void> {
     await this.channel.call({ kind: 'drop', model });

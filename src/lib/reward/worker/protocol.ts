@@ -45,6 +45,8 @@ export type RewardRequest =
   | { id: number; kind: 'use'; model: string; manifest: string; head: Uint8Array }
   | { id: number; kind: 'score'; model: string; items: ScoreItem[] }
   | { id: number; kind: 'evaluate'; model: string; pairs: EvalPair[] }
+  /** The frozen encoder's unit vectors for texts (no head): features for other learners. */
+  | { id: number; kind: 'embed'; texts: string[] }
   | { id: number; kind: 'drop'; model: string }
   | { id: number; kind: 'cancel'; target: number }
   | { id: number; kind: 'dispose' };

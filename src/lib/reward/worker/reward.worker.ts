@@ -157,6 +157,16 @@ async function handle(message: RewardRequest, signal: AbortSignal): Promise<unkn
     }
     case 'evaluate':
       return evaluate(message);
+    case 'embed': {
+      const { encoder } = ready();
+      const { id, texts } = message;
+      return exclusive(() =>
+        encoder.embed(texts, {
+          signal,
+          onProgress: (done, total) => post({ id, kind: 'embed', done, total }),
+        }),
+      );
+    }
     case 'drop': {
       const model = models.get(message.model);
       models.delete(message.model);
