@@ -1,5 +1,5 @@
 // Metrics for RLAIF: intervals, labeler alignment, position bias, RM accuracy, win rate,
-// calibration, and confidence filters. Pure functions over plain data.
+// calibration, confidence filters, and run summaries. Pure functions over plain data.
 export * from './intervals';
 export * from './labels';
 export * from './alignment';
@@ -7,3 +7,4 @@ export * from './position';
 export * from './winrate';
 export * from './calibration';
 export * from './filters';
+export * from './summary';
