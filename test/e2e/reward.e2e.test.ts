@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import * as ortNode from 'onnxruntime-node';
+import { loadTokenizer } from '../../src/lib/engines/tokenizer';
+import { readCombinedRewardModel } from '../../src/lib/reward/combined-onnx';
 import { exportRewardModel, trainingMetadata } from '../../src/lib/reward/export';
 import { trainRewardHead } from '../../src/lib/reward/train';
 import { openTinyEncoder, signalPairs, TRAIN_TEMPLATES } from '../lib/reward/support';
@@ -218,6 +221,57 @@ describe('Reward model page', { timeout: 240_000 }, () => {
     expect(await settledRewards(second.page, 'human')).toEqual(after);
     expect(second.errors).toEqual([]);
     await second.page.close();
+  });
+
+  it('exports one ONNX file that re-imports with identical scores and runs in onnxruntime-node', async () => {
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-combined-human').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('reward-model.onnx');
+    const path = join(dir, 'combined.onnx');
+    await file.saveAs(path);
+    const context = 'Summarize the meeting notes.';
+    const responses = ['A short summary.', 'A much longer summary.'] as const;
+    await page.getByRole('textbox', { name: 'Context' }).fill(context);
+    await setResponses(page, ...responses);
+    const before = await settledRewards(page, 'human');
+
+    // Back into the app, in a fresh page: the head comes out of the one file byte for byte.
+    const third = await openReward();
+    await third.page.getByRole('textbox', { name: 'Context' }).fill(context);
+    await setResponses(third.page, ...responses);
+    await third.page.getByLabel(/Load a saved model/).setInputFiles([path]);
+    await expect.poll(() => text(third.page, 'import-ok')).toMatch(/human labels/);
+    const after = await settledRewards(third.page, 'human');
+    expect(after[0]).toBeCloseTo(before[0], 6);
+    expect(after[1]).toBeCloseTo(before[1], 6);
+    await third.page.close();
+
+    // And in a user's tool: onnxruntime-node, token ids from the tokenizer the file carries.
+    const bytes = new Uint8Array(readFileSync(path));
+    const { tokenizer, tokenizerConfig } = readCombinedRewardModel(bytes);
+    const tok = loadTokenizer(JSON.parse(tokenizer), JSON.parse(tokenizerConfig ?? '{}'), {
+      addSpecialTokens: true,
+    });
+    const session = await ortNode.InferenceSession.create(bytes);
+    const ids = (text: string) => {
+      const t = tok.encode(text);
+      return new ortNode.Tensor('int64', BigInt64Array.from(t, BigInt), [1, t.length]);
+    };
+    const ones = (text: string) => {
+      const n = tok.encode(text).length;
+      return new ortNode.Tensor('int64', new BigInt64Array(n).fill(1n), [1, n]);
+    };
+    for (const [i, response] of responses.entries()) {
+      const out = await session.run({
+        context_input_ids: ids(context),
+        context_attention_mask: ones(context),
+        response_input_ids: ids(response),
+        response_attention_mask: ones(response),
+      });
+      expect((out.reward?.data as Float32Array)[0]).toBeCloseTo(before[i] ?? NaN, 4);
+    }
+    await session.release();
   });
 
   it('shows every published reward model’s r(x, y) on the Label page', async () => {

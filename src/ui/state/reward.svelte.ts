@@ -4,6 +4,7 @@
 // reward worker, this module only keeps numbers and calls it.
 import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
 import { parseManifest, type TrainingMetadata } from '../../lib/reward/export';
+import { COMBINED_FILE, readCombinedRewardModel } from '../../lib/reward/combined-onnx';
 import { pickModelFiles } from '../../lib/reward/files';
 import { splitForRewardModels, type RewardSplit } from '../../lib/reward/split';
 import type { EpochStats } from '../../lib/reward/train';
@@ -20,6 +21,7 @@ import { CancelledError } from '../../lib/rlaif/engine';
 import { loadProbes } from '../../lib/rlaif/probes';
 import type { PreferencePair } from '../../lib/rlaif/types';
 import type { Lab, RewardScorer } from './lab.svelte';
+import { recordRmAccuracy } from './results.svelte';
 
 /** The encoder that ships with the app (random weights plus one planted signal). */
 export const EMBEDDED_ENCODER = './models/tiny-encoder/';
@@ -137,6 +139,8 @@ export class RewardLab {
   curves: PerSlot<EpochStats[]> = $state.raw({ ai: [], human: [] });
   evaluations: PerSlot<Evaluated | null> = $state.raw({ ai: null, human: null });
   progress: TrainProgress | null = $state(null);
+  /** The slot whose one-file export is being built, if any. */
+  combining: Slot | null = $state(null);
   /** The outcome of the last training (done, cancelled or failed), for the status line. */
   trainMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
   importMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
@@ -322,9 +326,7 @@ export class RewardLab {
     const worker = this.worker;
     if (!worker) return;
     try {
-      const picked = pickModelFiles(files);
-      const manifestText = await picked.manifest.text();
-      const head = new Uint8Array(await picked.head.arrayBuffer());
+      const { manifestText, head } = await readModelFiles(files);
       const slot: Slot = parseManifest(manifestText).training?.labels ?? 'ai';
       const manifest = await worker.useModel(manifestText, head, slot);
       this.models = {
@@ -352,6 +354,26 @@ export class RewardLab {
     void this.evaluateAll();
   }
 
+  /** Download a model as one ONNX file: encoder + pooling + head, tokenizer inside. */
+  async saveCombined(slot: Slot): Promise<void> {
+    const model = this.models[slot];
+    const worker = this.worker;
+    if (!model || !worker || this.combining) return;
+    this.combining = slot;
+    this.importMessage = null;
+    try {
+      saveFile(
+        COMBINED_FILE,
+        await worker.combine(model.manifest, model.head),
+        'application/octet-stream',
+      );
+    } catch (error) {
+      this.importMessage = { kind: 'error', text: errorText(error) };
+    } finally {
+      this.combining = null;
+    }
+  }
+
   /** Pairwise accuracy of every model on the current held-out pairs; older results are dropped. */
   async evaluateAll(): Promise<void> {
     const token = ++this.evalToken;
@@ -368,7 +390,27 @@ export class RewardLab {
         }
       }
     }
-    if (token === this.evalToken) this.evaluations = next;
+    if (token !== this.evalToken) return;
+    this.evaluations = next;
+    this.report(next);
+  }
+
+  /** Hand each held-out accuracy to the Results page, beside the paper's RM table. */
+  private report(evaluations: PerSlot<Evaluated | null>): void {
+    for (const slot of SLOTS) {
+      const evaluated = evaluations[slot]?.result;
+      if (!evaluated?.n) continue;
+      const { estimate, low, high } = evaluated.accuracy;
+      const encoder = this.encoder?.modelId ?? 'encoder';
+      recordRmAccuracy({
+        labels: slot,
+        accuracy: estimate,
+        lo: low,
+        hi: high,
+        n: evaluated.n,
+        encoder,
+      });
+    }
   }
 
   /** r(x, a), r(x, b) and the implied preference from every model there is. */
@@ -399,6 +441,25 @@ export class RewardLab {
         )
       : [];
   }
+}
+
+/**
+ * A saved model's manifest and head: from its two files, or from the one-file export (which
+ * carries both inside; see combined-onnx.ts).
+ */
+async function readModelFiles(
+  files: readonly File[],
+): Promise<{ manifestText: string; head: Uint8Array }> {
+  const [only] = files;
+  if (files.length === 1 && only && /\.onnx$/i.test(only.name)) {
+    const combined = readCombinedRewardModel(new Uint8Array(await only.arrayBuffer()));
+    return { manifestText: combined.manifestJson, head: combined.head };
+  }
+  const picked = pickModelFiles(files);
+  return {
+    manifestText: await picked.manifest.text(),
+    head: new Uint8Array(await picked.head.arrayBuffer()),
+  };
 }
 
 const perLab = new WeakMap<Lab, RewardLab>();

@@ -157,6 +157,14 @@ export class RewardWorker {
     );
   }
 
+  /**
+   * The whole reward model as one ONNX file (encoder + pooling + head; tokenizer and manifest in
+   * its metadata): see combined-onnx.ts.
+   */
+  combine(manifest: string, head: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.channel.call({ kind: 'combine', manifest, head }, { signal });
+  }
+
   /** Forget a named model and free its session. */
   async drop(model: string): Promise<void> {
     await this.channel.call({ kind: 'drop', model });

@@ -47,6 +47,7 @@ export type RewardRequest =
   | { id: number; kind: 'evaluate'; model: string; pairs: EvalPair[] }
   /** The frozen encoder's unit vectors for texts (no head): features for other learners. */
   | { id: number; kind: 'embed'; texts: string[] }
+  | { id: number; kind: 'combine'; manifest: string; head: Uint8Array }
   | { id: number; kind: 'drop'; model: string }
   | { id: number; kind: 'cancel'; target: number }
   | { id: number; kind: 'dispose' };

@@ -7,7 +7,9 @@ import { loadModelFolder } from '../../engines/onnx/model-files';
 import { chooseProvider, loadOrt } from '../../engines/onnx/runtime';
 import { rmPairwiseAccuracy } from '../../rlaif/metrics/alignment';
 import { SentenceEncoder } from '../encoder';
+import { combineRewardModel } from '../combined-onnx';
 import { exportRewardModel, parseManifest, trainingMetadata } from '../export';
+import { readHeadOnnx } from '../head-onnx';
 import { RewardModel } from '../model';
 import { embedPairs, fitHead } from '../train';
 import { serve } from '../../worker/serve';
@@ -22,6 +24,8 @@ import {
 
 let ort: OrtModule | null = null;
 let encoder: SentenceEncoder | null = null;
+/** Where the encoder came from: a one-file export reads its files again (from the cache). */
+let encoderSource: string | null = null;
 const models = new Map<string, RewardModel>();
 
 const post = (message: RewardResponse) => self.postMessage(message);
@@ -78,6 +82,7 @@ async function start({ id, spec }: Message<'start'>, signal: AbortSignal): Promi
   const { modelId, batchSize, maxLength } = spec;
   const opened = await SentenceEncoder.create(files, { ort, ep, modelId, batchSize, maxLength });
   encoder = opened;
+  encoderSource = spec.source;
   return {
     modelId: opened.modelId,
     fingerprint: opened.fingerprint,
@@ -143,6 +148,24 @@ async function evaluate(message: Message<'evaluate'>): Promise<RewardEvaluation>
   return { ...accuracy, rewards };
 }
 
+/** Encoder + head as one ONNX file; the encoder's files come from the browser's model cache. */
+async function combine(message: Message<'combine'>, signal: AbortSignal): Promise<Uint8Array> {
+  const { encoder } = ready();
+  const files = await loadModelFolder(encoderSource ?? '', 'fp32', { signal });
+  if (files.externalData.length) {
+    throw new Error(
+      `${encoder.modelId} keeps its weights in an external data file: save the model as its two files.`,
+    );
+  }
+  return combineRewardModel({
+    encoder: files.onnx,
+    tokenizer: JSON.stringify(files.tokenizer),
+    tokenizerConfig: JSON.stringify(files.tokenizerConfig),
+    manifestJson: message.manifest,
+    head: readHeadOnnx(message.head).head,
+  });
+}
+
 async function handle(message: RewardRequest, signal: AbortSignal): Promise<unknown> {
   switch (message.kind) {
     case 'start':
@@ -167,6 +190,8 @@ async function handle(message: RewardRequest, signal: AbortSignal): Promise<unkn
         }),
       );
     }
+    case 'combine':
+      return combine(message, signal);
     case 'drop': {
       const model = models.get(message.model);
       models.delete(message.model);
