@@ -185,3 +185,12 @@ async function* csvItems(
     }
   }
 }
+export {
+  hfRowsUrl,
+  HfRowsError,
+  loadHfRows,
+  rowsToPairs,
+  type HfDatasetRef,
+  type HfLoadOptions,
+  type HfLoadResult,
+} from './hf-rows';
