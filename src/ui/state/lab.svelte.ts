@@ -33,8 +33,8 @@ export class Lab {
   gpu: GpuStatus | null = $state(null);
   readonly model = new LabelerModel();
   readonly label = new LabelSession(this.model);
-  /** Set by the Dataset page; null until a run is opened. */
-  currentRun: RunView | null = $state(null);
+  /** Set by the Dataset page (a new object on every change); null until a run is opened. */
+  currentRun: RunView | null = $state.raw(null);
   /** Set by the Reward page once a model is trained or imported; replaced on each new one. */
   rewardScorers: RewardScorer[] = $state.raw([]);
 
