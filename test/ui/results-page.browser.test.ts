@@ -90,7 +90,8 @@ describe('Results page with a run', () => {
     flushSync();
     expect(results.history).toHaveLength(1);
     expect(results.history[0]?.labeled).toBe(4);
-    run.labels.push(...labelsFor(4, 10)); // as the Dataset page adds labels
+    // As the Dataset page adds labels: a new run object each time (the Lab holds it raw).
+    lab.currentRun = { ...run, labels: [...run.labels, ...labelsFor(4, 10)] };
     flushSync();
     expect(results.history).toHaveLength(1);
     expect(results.history[0]?.labeled).toBe(10);
