@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, openPage } from './browser';
+import { launch, openPage, screenshot } from './browser';
 
 // The whole RLAIF loop in one tab, as a speaker would show it: label a probe batch on the Dataset
 // page, train reward models on its AI labels and on its human labels, read both accuracies on the
@@ -60,6 +60,7 @@ describe('RLAIF loop across pages', { timeout: 300_000 }, () => {
     const yours = page.getByTestId('rm-yours');
     await expect.poll(() => yours.textContent()).toMatch(/\d+(\.\d+)?%.*\d+(\.\d+)?%/);
     expect(await page.getByTestId('speaker-sentence').textContent()).toMatch(/tiny-llama/);
+    await screenshot(page, 'results-run');
 
     // Policy: the trained reward models are offered as the reward.
     await go('#/policy');
