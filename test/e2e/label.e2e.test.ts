@@ -1,4 +1,5 @@
-import type { Browser } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launch, openPage, screenshot } from './browser';
 
@@ -60,4 +61,128 @@ describe('Label page', { timeout: 240_000 }, () => {
     ).toBeUndefined();
     expect(await page.locator('img[src="x"]').count()).toBe(0);
   });
+
+  it('inspects the prompt token by token and shows d-RLAIF ratings that follow edits', async () => {
+    const { page, errors } = await openPage(browser, `${url}#/label`);
+    await expect
+      .poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 })
+      .toMatch(/Loaded/);
+    // d-RLAIF: ten bars per candidate, a distribution that sums to 1, and its expected score.
+    await expect
+      .poll(() => page.getByTestId('direct-1').isVisible(), { timeout: 90_000 })
+      .toBe(true);
+    expect(await page.getByRole('checkbox', { name: 'Direct scores (d-RLAIF)' }).isChecked()).toBe(
+      true,
+    );
+    const before = [await distribution(page, 0), await distribution(page, 1)];
+    for (const [i, probs] of before.entries()) {
+      expect(probs).toHaveLength(10);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      const expected = probs.reduce((sum, p, k) => sum + p * (k + 1), 0);
+      const shown = Number(await page.getByTestId(`direct-${i}`).getAttribute('data-expected'));
+      expect(shown).toBeCloseTo(expected, 9);
+      const chart = page.getByTestId(`direct-${i}`).getByRole('img');
+      expect(await chart.getAttribute('aria-label')).toMatch(/expected score \d+\.\d\d of 10/);
+    }
+
+    // The inspector: token chips that join to the prompt, with the pair's text in it.
+    await page.getByText('Prompt inspector').click();
+    const context = await page.getByRole('textbox', { name: 'Text', exact: true }).inputValue();
+    const [first, second] = await Promise.all(
+      ['Summary 1', 'Summary 2'].map((name) => page.getByRole('textbox', { name }).inputValue()),
+    );
+    await expect.poll(() => promptText(page), { timeout: 30_000 }).toContain(context.trim());
+    const shown = await promptText(page);
+    expect(shown.indexOf(first!.trim())).toBeLessThan(shown.indexOf(second!.trim()));
+    const counts = await segmentCounts(page);
+    expect(counts.dataset! + counts.pair! + counts.ending!).toBe(counts.total);
+    const chips = page.getByTestId('prompt-tokens').locator('.tok');
+    expect(await chips.count()).toBeGreaterThan(0);
+    expect(await chips.count()).toBeLessThanOrEqual(counts.total!);
+    // Spaces and new lines show as glyphs, never as blank space.
+    expect(await chips.first().textContent()).not.toMatch(/\s/);
+    await screenshot(page, 'label-inspector');
+
+    // The swapped order puts candidate 2 first.
+    await page.getByRole('radio', { name: 'Swapped (2, 1)' }).check();
+    await expect
+      .poll(async () => {
+        const text = await promptText(page);
+        return text.indexOf(second!.trim()) < text.indexOf(first!.trim());
+      })
+      .toBe(true);
+
+    // An edit with hostile text: it shows inertly in the chips, and the ratings are redone.
+    const hostile =
+      '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>\u202eRTL\u200b';
+    await page.getByRole('textbox', { name: 'Summary 2' }).fill(hostile);
+    await expect.poll(() => promptText(page), { timeout: 30_000 }).toContain(hostile);
+    expect(await page.getByTestId('prompt-tokens').textContent()).toContain('⟨U+202E⟩');
+    await expect
+      .poll(async () => (await distribution(page, 1)).join(), { timeout: 90_000 })
+      .not.toBe(before[1]!.join());
+    const after = await distribution(page, 1);
+    expect(after.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    const recounted = await segmentCounts(page);
+    expect(recounted.dataset! + recounted.pair! + recounted.ending!).toBe(recounted.total);
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('the open inspector and the ratings pass axe and fit 1280x720', async () => {
+    // bypassCSP only so axe can be injected as a script, as in the accessibility test.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, bypassCSP: true });
+    await page.goto(`${url}#/label`);
+    await expect
+      .poll(() => page.getByTestId('direct-1').isVisible(), { timeout: 90_000 })
+      .toBe(true);
+    await page.getByText('Prompt inspector').click();
+    await expect.poll(() => page.getByTestId('prompt-tokens').isVisible()).toBe(true);
+    await page.addScriptTag({ content: readFileSync('node_modules/axe-core/axe.min.js', 'utf8') });
+    const violations = await page.evaluate(async () => {
+      type Result = { violations: { id: string; nodes: { target: string[] }[] }[] };
+      const axe = (window as unknown as { axe: { run(ctx: Document): Promise<Result> } }).axe;
+      const { violations } = await axe.run(document);
+      return violations.map(
+        (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`,
+      );
+    });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect({ violations, overflow }).toEqual({ violations: [], overflow: 0 });
+  });
 });
+
+/** The ten probabilities of one candidate's d-RLAIF chart, from its bars' data attributes. */
+function distribution(page: Page, candidate: number): Promise<number[]> {
+  return page
+    .getByTestId(`direct-${candidate}`)
+    .locator('[data-p]')
+    .evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('data-p'))));
+}
+
+/** The inspected prompt: every chip's raw text joined (after showing all chips if capped). */
+async function promptText(page: Page): Promise<string> {
+  const more = page.getByRole('button', { name: /^Show all/ });
+  if (await more.count()) await more.click();
+  return (
+    await page
+      .getByTestId('prompt-tokens')
+      .locator('.tok')
+      .evaluateAll((chips) => chips.map((c) => c.getAttribute('data-text') ?? ''))
+  ).join('');
+}
+
+async function segmentCounts(page: Page): Promise<Record<string, number>> {
+  const cells = await page
+    .getByTestId('prompt-counts')
+    .locator('[data-segment]')
+    .evaluateAll((tds) =>
+      tds.map((td) => [td.getAttribute('data-segment'), Number(td.getAttribute('data-count'))]),
+    );
+  return Object.fromEntries(cells) as Record<string, number>;
+}
