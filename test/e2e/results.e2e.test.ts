@@ -192,6 +192,15 @@ describe('Results, presenter mode, shortcuts, themes, share links', { timeout: 1
       true,
     );
     expect(new URL(fresh.page.url()).hash).toBe('#/label'); // settings applied, then dropped from the URL
+
+    // Pasted into a tab already open on a summarization pair: the pair follows the new task.
+    const open2 = await open('#/label');
+    const text = open2.page.getByRole('textbox', { name: 'Text' });
+    await expect.poll(() => text.inputValue(), { timeout: 30_000 }).toMatch(/SUBREDDIT/);
+    await open2.page.evaluate((hash) => (location.hash = hash), link.slice(link.indexOf('#')));
+    const conversation = open2.page.getByRole('textbox', { name: 'Conversation' });
+    await expect.poll(() => conversation.inputValue()).toMatch(/Human:/);
+    expect(open2.errors).toEqual([]);
     expect(errors).toEqual([]);
     expect(fresh.errors).toEqual([]);
   });
