@@ -14,7 +14,7 @@ import onnxProto from 'onnx-proto';
 import { RewardFormatError } from './errors';
 import { FEATURES, parseManifest, type RewardManifest } from './export';
 import type { Head } from './head';
-import { headToOnnx } from './head-onnx';
+import { floatTensor, headToOnnx, int64Tensor, valueInfo } from './head-onnx';
 
 const { onnx } = onnxProto;
 type ModelProto = InstanceType<typeof onnx.ModelProto>;
@@ -48,25 +48,6 @@ export interface CombineInput {
   tokenizerConfig?: string;
   manifestJson: string;
   head: Head;
-}
-
-function floatTensor(name: string, values: ArrayLike<number>, dims: number[]): TensorProto {
-  const bytes = new Uint8Array(values.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] ?? NaN, true);
-  return onnx.TensorProto.create({ name, dataType: FLOAT, rawData: bytes, dims });
-}
-
-function int64Tensor(name: string, values: number[]): TensorProto {
-  const bytes = new Uint8Array(values.length * 8);
-  const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-  return onnx.TensorProto.create({ name, dataType: INT64, rawData: bytes, dims: [values.length] });
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]) {
-  const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim } } } });
 }
 
 function node(
@@ -194,8 +175,8 @@ export function combineRewardModel(input: CombineInput): Uint8Array {
       floatTensor(HEAD_WEIGHTS.b1, head.b1, [head.hidden]),
       floatTensor(HEAD_WEIGHTS.w2, head.w2, [head.hidden, 1]),
     ],
-    input: COMBINED_INPUTS.map((name) => valueInfo(name, INT64, ['batch', `${name}_length`])),
-    output: [valueInfo(COMBINED_OUTPUT, FLOAT, ['batch'])],
+    input: COMBINED_INPUTS.map((name) => valueInfo(name, ['batch', `${name}_length`], INT64)),
+    output: [valueInfo(COMBINED_OUTPUT, ['batch'], FLOAT)],
   });
   const metadata: Record<string, string> = {
     [META_MANIFEST]: input.manifestJson,

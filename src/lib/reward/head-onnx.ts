@@ -24,26 +24,25 @@ const OPS = ['MatMul', 'Add', 'Tanh', 'MatMul', 'Squeeze'];
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
-function floatTensor(name: string, values: Float64Array, dims: number[]): TensorProto {
+/** A float32 weight (ONNX raw_data is little-endian). */
+export function floatTensor(name: string, values: ArrayLike<number>, dims: number[]): TensorProto {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true)); // ONNX raw_data is little-endian
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] ?? NaN, true);
   return onnx.TensorProto.create({ name, dataType: FLOAT, rawData: bytes, dims });
 }
 
-function int64Tensor(name: string, values: number[]): TensorProto {
+export function int64Tensor(name: string, values: number[]): TensorProto {
   const bytes = new Uint8Array(values.length * 8);
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
   return onnx.TensorProto.create({ name, dataType: INT64, rawData: bytes, dims: [values.length] });
 }
 
-function valueInfo(name: string, dims: (number | string)[]) {
+/** A graph input or output: its name, shape (numbers or named dims) and element type. */
+export function valueInfo(name: string, dims: (number | string)[], elemType: number = FLOAT) {
   const dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
-  return onnx.ValueInfoProto.create({
-    name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim } } },
-  });
+  return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim } } } });
 }
 
 /** The head as ONNX model bytes; `metadata` goes into the model's metadata_props. */
