@@ -1,5 +1,5 @@
-// Dataset runs in IndexedDB: create, list, open, rename, delete, and save each label the moment it
-// is made. A label write and the run's count/status update share one transaction, so the runs list
+// Dataset runs in IndexedDB: create, list, open, rename, delete, save each label the moment it
+// is made, and keep the reward models trained on a run (one per slot) with it. A label write and the run's count/status update share one transaction, so the runs list
 // never disagrees with the labels actually stored, whatever moment the tab dies at.
 
 import type { IDBPDatabase } from 'idb';
@@ -9,6 +9,8 @@ import { ConfigMismatchError, RunNotFoundError, StoreError } from './errors';
 import {
   openRunsDb,
   runRange,
+  type RewardModelRecord,
+  type RewardSlot,
   type RunRecord,
   type RunSource,
   type RunStatus,
@@ -35,6 +37,9 @@ export interface StoredRun {
   labels: PairLabel[];
   errors: LineError[];
 }
+
+/** A reward model to save with a run; the store stamps `savedAt`. */
+export type NewRewardModel = Omit<RewardModelRecord, 'savedAt'>;
 
 export interface RunStoreOptions {
   /** Database name; tests use their own. */
@@ -190,14 +195,50 @@ export class RunStore {
   /** Delete the run and everything stored with it. Deleting a missing run is not an error. */
   deleteRun(runId: string): Promise<void> {
     return guarded('Deleting the run', async () => {
-      const tx = this.db.transaction(['runs', 'pairs', 'labels', 'errors'], 'readwrite');
+      const stores = ['runs', 'pairs', 'labels', 'errors', 'rewardModels'] as const;
+      const tx = this.db.transaction(stores, 'readwrite');
       await Promise.all([
         tx.objectStore('runs').delete(runId),
         tx.objectStore('pairs').delete(runRange(runId)),
         tx.objectStore('labels').delete(runRange(runId)),
         tx.objectStore('errors').delete(runId),
+        tx.objectStore('rewardModels').delete(runRange(runId)),
         tx.done,
       ]);
+    });
+  }
+
+  /**
+   * Save a reward model with its run, replacing the one in its slot. Checked against the run in
+   * the same transaction, so a model never outlives a run deleted meanwhile (another tab).
+   */
+  saveRewardModel(input: NewRewardModel): Promise<RewardModelRecord> {
+    return guarded('Saving the reward model', async () => {
+      const tx = this.db.transaction(['runs', 'rewardModels'], 'readwrite');
+      const run = await tx.objectStore('runs').get(input.runId);
+      if (!run) throw new RunNotFoundError(input.runId);
+      // slice(): a view into a larger buffer would otherwise store that whole buffer.
+      const record: RewardModelRecord = { ...input, head: input.head.slice(), savedAt: this.now() };
+      await Promise.all([tx.objectStore('rewardModels').put(record), tx.done]);
+      return record;
+    });
+  }
+
+  /** The reward models saved with a run, 'ai' before 'human'. */
+  rewardModels(runId: string): Promise<RewardModelRecord[]> {
+    return guarded('Reading the saved reward models', () =>
+      this.db.getAll('rewardModels', runRange(runId)),
+    );
+  }
+
+  /** Which slots each run has a saved reward model in (keys only: no model is read). */
+  rewardModelSlots(): Promise<Map<string, RewardSlot[]>> {
+    return guarded('Listing the saved reward models', async () => {
+      const slots = new Map<string, RewardSlot[]>();
+      for (const [runId, slot] of await this.db.getAllKeys('rewardModels')) {
+        slots.set(runId, [...(slots.get(runId) ?? []), slot]);
+      }
+      return slots;
     });
   }
 

@@ -1,5 +1,6 @@
-// The IndexedDB layout for dataset runs. One database, four stores, all keyed by run id first so a
+// The IndexedDB layout for dataset runs. One database, five stores, all keyed by run id first so a
 // run's rows form one contiguous key range (list, open and delete are single range operations).
+// Version 1 had runs, pairs, labels and errors; version 2 adds each run's reward models.
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { LabelingConfig } from '../rlaif/labeler';
@@ -56,23 +57,48 @@ export interface ErrorsRow {
   errors: LineError[];
 }
 
+/** Which labels a reward model was trained on: the run's AI labels or its human labels. */
+export type RewardSlot = 'ai' | 'human';
+
+/** A reward model saved with a run: the two files of its export, and the encoder it needs. */
+export interface RewardModelRecord {
+  runId: string;
+  slot: RewardSlot;
+  /** The text of reward-model.json. */
+  manifest: string;
+  /** The bytes of head.onnx. */
+  head: Uint8Array;
+  /** Milliseconds since the epoch, from the store's clock. */
+  savedAt: number;
+  /** The encoder the head was trained on; it only restores onto that encoder. */
+  encoderModelId: string;
+  encoderFingerprint: string;
+  /** The held-out split it was trained beside (null when imported), for the accuracy caveat. */
+  splitKey: string | null;
+}
+
 export interface RunsDb extends DBSchema {
   runs: { key: string; value: RunRecord };
   pairs: { key: [string, number]; value: PairRow };
   labels: { key: [string, string]; value: LabelRow };
   errors: { key: string; value: ErrorsRow };
+  rewardModels: { key: [string, RewardSlot]; value: RewardModelRecord };
 }
 
 export const DB_NAME = 'rlaif-lab-runs';
-const VERSION = 1;
+export const DB_VERSION = 2;
 
 export async function openRunsDb(name = DB_NAME): Promise<IDBPDatabase<RunsDb>> {
-  const db: IDBPDatabase<RunsDb> = await openDB<RunsDb>(name, VERSION, {
-    upgrade(db) {
-      db.createObjectStore('runs', { keyPath: 'id' });
-      db.createObjectStore('pairs', { keyPath: ['runId', 'index'] });
-      db.createObjectStore('labels', { keyPath: ['runId', 'pairId'] });
-      db.createObjectStore('errors', { keyPath: 'runId' });
+  const db: IDBPDatabase<RunsDb> = await openDB<RunsDb>(name, DB_VERSION, {
+    // Each step only adds stores, so a database of any older version keeps all its data.
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('runs', { keyPath: 'id' });
+        db.createObjectStore('pairs', { keyPath: ['runId', 'index'] });
+        db.createObjectStore('labels', { keyPath: ['runId', 'pairId'] });
+        db.createObjectStore('errors', { keyPath: 'runId' });
+      }
+      if (oldVersion < 2) db.createObjectStore('rewardModels', { keyPath: ['runId', 'slot'] });
     },
     // Another tab wants a newer schema: let it, rather than leave it hanging; our next call then
     // fails with InvalidStateError, which StoreError explains as "reload the page".

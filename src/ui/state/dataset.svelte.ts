@@ -18,7 +18,7 @@ import {
 } from '../../lib/rlaif/metrics';
 import { EXEMPLARS, loadProbes } from '../../lib/rlaif/probes';
 import type { LineError, PairLabel, PreferencePair, Task } from '../../lib/rlaif/types';
-import { RunStore, type RunRecord, type RunSource } from '../../lib/store';
+import { RunStore, type RewardSlot, type RunRecord, type RunSource } from '../../lib/store';
 import type { Lab } from './lab.svelte';
 
 /** Pairs read from a source, waiting to become a run. */
@@ -48,6 +48,9 @@ const CHART_INTERVAL_MS = 1000;
 
 export class DatasetState {
   runs: RunRecord[] = $state.raw([]);
+  /** The slots each saved run has a reward model in (the Reward page saves them), by run id. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never mutated
+  rewardModels: ReadonlyMap<string, readonly RewardSlot[]> = $state.raw(new Map());
   staged: StagedSource | null = $state.raw(null);
   /** A source being read: what, and how far. */
   loading: { what: string; done: number; total?: number } | null = $state(null);
@@ -94,7 +97,23 @@ export class DatasetState {
   }
 
   async refreshRuns(): Promise<void> {
-    this.runs = await this.requireStore().listRuns();
+    const store = this.requireStore();
+    const [runs, rewardModels] = await Promise.all([store.listRuns(), store.rewardModelSlots()]);
+    this.runs = runs;
+    this.rewardModels = rewardModels;
+  }
+
+  /**
+   * Re-read which runs have saved reward models (the Reward page calls this after a save).
+   * Before the page has opened the store there is nothing to refresh: init reads them anyway.
+   */
+  async refreshRewardModels(): Promise<void> {
+    if (!this.store) return;
+    try {
+      this.rewardModels = await this.store.rewardModelSlots();
+    } catch (error) {
+      this.storeError = messageOf(error);
+    }
   }
 
   // ---- sources -------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 // State of the Reward model page: the encoder in its worker, the two reward models (trained on AI
 // labels and on human labels), live training curves, held-out evaluation, import and export.
 // One instance per Lab, so trained models survive switching pages; all heavy work is in the
-// reward worker, this module only keeps numbers and calls it.
+// reward worker, this module only keeps numbers and calls it. Models trained or imported while a
+// run is open are saved with that run (IndexedDB), and restored when the run is opened again.
+import { untrack } from 'svelte';
 import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
 import { parseManifest, type TrainingMetadata } from '../../lib/reward/export';
 import { COMBINED_FILE, readCombinedRewardModel } from '../../lib/reward/combined-onnx';
@@ -13,6 +15,7 @@ import {
   createRewardWorker,
   RewardWorker,
   type RewardEvaluation,
+  type RewardStartOptions,
   type StartedEncoder,
   type TrainedModel,
   type WorkerTrainOptions,
@@ -20,6 +23,8 @@ import {
 import { CancelledError } from '../../lib/rlaif/engine';
 import { loadProbes } from '../../lib/rlaif/probes';
 import type { PreferencePair } from '../../lib/rlaif/types';
+import { RunStore, type RewardModelRecord } from '../../lib/store';
+import { datasetStateFor } from './dataset.svelte';
 import type { Lab, RewardScorer } from './lab.svelte';
 import { recordRmAccuracy } from './results.svelte';
 
@@ -65,9 +70,41 @@ export interface SlotModel {
   head: Uint8Array;
   history: EpochStats[];
   training: TrainingMetadata | null;
-  origin: 'trained' | 'imported';
+  /** 'restored': saved with the open run earlier (another visit, or before a reload). */
+  origin: 'trained' | 'imported' | 'restored';
   /** The held-out split it was trained beside; null when imported (unknown). */
   splitKey: string | null;
+  /** The run it belongs to (trained on, imported while open, restored from); null: none. */
+  runId: string | null;
+  /** When this tab trained, imported or restored it (ms since the epoch). */
+  madeAt: number;
+  /** The savedAt of its stored copy with the run; null until a save succeeds. */
+  savedAt: number | null;
+}
+
+/** What the page needs of a reward worker; unit tests pass a fake. */
+export type RewardWorkerLike = Pick<
+  RewardWorker,
+  'encoder' | 'train' | 'useModel' | 'score' | 'scorePair' | 'evaluate' | 'combine' | 'dispose'
+>;
+
+export interface RewardLabOptions {
+  /** Starts a worker on an encoder (default: the real reward worker). */
+  startWorker?: (options: RewardStartOptions) => Promise<RewardWorkerLike>;
+  /** The run store models are saved in, opened on first use (default: the app's database). */
+  openStore?: () => Promise<RunStore>;
+  /** Milliseconds clock for `madeAt`; it must agree with the store's clock for `savedAt`. */
+  now?: () => number;
+}
+
+/**
+ * Whether a saved model should replace what its slot holds. A slot keeps a model of the same run
+ * that is at least as new as the save: the saved model itself (same savedAt), or one made in this
+ * tab after it (whose own save may have failed or still be in flight). Anything else gives way.
+ */
+export function restoreReplaces(record: RewardModelRecord, current: SlotModel | null): boolean {
+  if (!current || current.runId !== record.runId) return true;
+  return (current.savedAt ?? current.madeAt) < record.savedAt;
 }
 
 export type EncoderLoad =
@@ -144,25 +181,60 @@ export class RewardLab {
   /** The outcome of the last training (done, cancelled or failed), for the status line. */
   trainMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
   importMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
+  /** Why the last model could not be saved with its run (non-blocking: the model stays loaded). */
+  saveError: string | null = $state(null);
+  /** What restoring the open run's saved models found that the user must act on. */
+  restoreNotice: string | null = $state(null);
   /** Bumped whenever a model is trained, imported or dropped: scores must be redone. */
   generation = $state(0);
 
   /** The held-out pairs and both training sets, from the open run, else the probe set. */
   readonly split: RewardSplit | null;
+  /** The open run's id; a derived string, so new labels in the same run change nothing. */
+  private readonly openRunId: string | null;
 
-  private worker: RewardWorker | null = null;
+  private worker: RewardWorkerLike | null = null;
   private loadController: AbortController | null = null;
   private trainController: AbortController | null = null;
   private evalToken = 0;
+  private readonly options: Required<RewardLabOptions>;
+  private store: Promise<RunStore> | null = null;
+  /** A restore was skipped because training was running: redo it when training ends. */
+  private restorePending = false;
+  /** The latest restore; an older one still reading storage gives way to it. */
+  private restoreToken = 0;
 
-  constructor(lab: Lab) {
+  constructor(lab: Lab, options: RewardLabOptions = {}) {
     this.lab = lab;
+    this.options = {
+      startWorker: (o) => RewardWorker.start(createRewardWorker(), o),
+      openStore: () => RunStore.open(),
+      now: Date.now,
+      ...options,
+    };
     this.split = $derived.by(() => {
       const run = this.lab.currentRun;
       const pairs = run ? run.pairs : this.probes;
       if (!pairs.length) return null;
       const { heldOutFraction, seed } = sanitizeSettings(this.settings);
       return splitForRewardModels(pairs, run?.labels ?? [], { heldOutFraction, seed });
+    });
+    this.openRunId = $derived(this.lab.currentRun?.id ?? null);
+    this.followOpenRun();
+  }
+
+  /**
+   * Restore the saved models whenever the open run or the encoder changes (a new encoder starts
+   * empty, and may be the one a run's models need). The state lives as long as its Lab, so the
+   * effect root is never torn down.
+   */
+  private followOpenRun(): void {
+    $effect.root(() => {
+      $effect(() => {
+        void this.openRunId;
+        void this.encoder;
+        untrack(() => void this.restoreSaved());
+      });
     });
   }
 
@@ -184,7 +256,7 @@ export class RewardLab {
     this.load = { phase: 'loading', source, file: '', loaded: 0, total: null };
     this.warnings = [];
     try {
-      const worker = await RewardWorker.start(createRewardWorker(), {
+      const worker = await this.options.startWorker({
         encoder: source,
         ep,
         signal: controller.signal,
@@ -217,7 +289,7 @@ export class RewardLab {
   }
 
   /** A head only means something on its own encoder: a new encoder starts with no models. */
-  private async replaceWorker(worker: RewardWorker): Promise<void> {
+  private async replaceWorker(worker: RewardWorkerLike): Promise<void> {
     this.cancelTraining();
     const old = this.worker;
     this.worker = worker;
@@ -227,6 +299,7 @@ export class RewardLab {
     this.evaluations = { ai: null, human: null };
     this.trainMessage = null;
     this.importMessage = null;
+    this.restoreNotice = null;
     this.generation += 1;
     this.publish();
     await old?.dispose();
@@ -238,12 +311,15 @@ export class RewardLab {
     const split = this.split;
     if (!worker || !split || this.training || !slots.length) return;
     const controller = (this.trainController = new AbortController());
+    // The split came from the open run (or the probes, when none is open): the models belong to it.
+    const runId = this.lab.currentRun?.id ?? null;
     this.trainMessage = null;
     const trained: Slot[] = [];
     try {
       for (const slot of slots) {
-        await this.trainSlot(worker, slot, split, controller.signal);
+        await this.trainSlot(worker, slot, split, runId, controller.signal);
         trained.push(slot);
+        void this.persist(slot, worker.encoder);
       }
       this.trainMessage = {
         kind: 'ok',
@@ -264,6 +340,7 @@ export class RewardLab {
       if (this.trainController === controller) this.trainController = null;
       this.progress = null;
       if (trained.length) this.afterModelsChanged();
+      if (this.restorePending) void this.restoreSaved();
     }
   }
 
@@ -272,9 +349,10 @@ export class RewardLab {
   }
 
   private async trainSlot(
-    worker: RewardWorker,
+    worker: RewardWorkerLike,
     slot: Slot,
     split: RewardSplit,
+    runId: string | null,
     signal: AbortSignal,
   ): Promise<void> {
     const options = trainOptions(sanitizeSettings(this.settings), slot);
@@ -308,6 +386,9 @@ export class RewardLab {
           training: result.metadata,
           origin: 'trained',
           splitKey: split.key,
+          runId,
+          madeAt: this.options.now(),
+          savedAt: null,
         },
       };
       this.curves = { ...this.curves, [slot]: result.history };
@@ -338,13 +419,129 @@ export class RewardLab {
           training: manifest.training ?? null,
           origin: 'imported',
           splitKey: null,
+          runId: this.lab.currentRun?.id ?? null,
+          madeAt: this.options.now(),
+          savedAt: null,
         },
       };
       this.curves = { ...this.curves, [slot]: [] };
       this.importMessage = { kind: 'ok', text: `Loaded as the ${SLOT_NAMES[slot]}.` };
       this.afterModelsChanged();
+      void this.persist(slot, worker.encoder);
     } catch (error) {
       this.importMessage = { kind: 'error', text: errorText(error) };
+    }
+  }
+
+  /** The run store, opened once; a failed open is retried on the next call. */
+  private runStore(): Promise<RunStore> {
+    this.store ??= this.options.openStore().catch((error: unknown) => {
+      this.store = null;
+      throw error;
+    });
+    return this.store;
+  }
+
+  /**
+   * Save a slot's model with the run it belongs to, in the background. A failure only sets
+   * `saveError`: the model stays loaded, scored and exportable.
+   */
+  private async persist(slot: Slot, encoder: StartedEncoder): Promise<void> {
+    const model = this.models[slot];
+    if (!model?.runId) return;
+    try {
+      const store = await this.runStore();
+      const { manifest, head, runId, splitKey } = model;
+      const record = await store.saveRewardModel({
+        ...{ runId, slot, manifest, head, splitKey },
+        ...{ encoderModelId: encoder.modelId, encoderFingerprint: encoder.fingerprint },
+      });
+      // Only the model that was saved is marked: a newer one in the slot is not in storage.
+      if (this.models[slot] === model) {
+        this.models = { ...this.models, [slot]: { ...model, savedAt: record.savedAt } };
+      }
+      this.saveError = null;
+      void datasetStateFor(this.lab).refreshRewardModels();
+    } catch (error) {
+      this.saveError =
+        `The ${SLOT_NAMES[slot]} could not be saved with its run (${errorText(error)}). ` +
+        'It stays loaded in this tab: save it as files to keep it.';
+    }
+  }
+
+  /**
+   * Load the open run's saved models into the worker (the page calls this whenever the run or
+   * the encoder changes). Models saved on another encoder are named in `restoreNotice`, not
+   * loaded; a slot is left alone when `restoreReplaces` says it holds something as new, or when
+   * it changed while storage was being read.
+   */
+  async restoreSaved(): Promise<void> {
+    const token = ++this.restoreToken;
+    const runId = this.lab.currentRun?.id ?? null;
+    const worker = this.worker;
+    this.restoreNotice = null;
+    // Training replaces models in the worker meanwhile: restore once it ends instead.
+    this.restorePending = this.training;
+    if (!runId || !worker || this.training) return;
+    const before = this.models;
+    const records = await this.savedModels(runId);
+    if (!records || token !== this.restoreToken) return; // a newer call does its own restore
+    const fits = records.filter((r) => r.encoderFingerprint === worker.encoder.fingerprint);
+    this.noteForeign(records.filter((r) => !fits.includes(r)));
+    const wanted = fits.filter((r) => restoreReplaces(r, before[r.slot]));
+    const restored: Slot[] = [];
+    for (const record of wanted) {
+      if (token !== this.restoreToken || this.models[record.slot] !== before[record.slot]) break;
+      if (this.training) this.restorePending = true;
+      else if (await this.restoreOne(worker, record)) restored.push(record.slot);
+    }
+    if (restored.length) this.afterModelsChanged();
+  }
+
+  /** The run's saved models, or null (with a notice) when storage cannot be read. */
+  private async savedModels(runId: string): Promise<RewardModelRecord[] | null> {
+    try {
+      return await (await this.runStore()).rewardModels(runId);
+    } catch (error) {
+      this.restoreNotice = `The saved models for this run could not be read: ${errorText(error)}`;
+      return null;
+    }
+  }
+
+  private noteForeign(records: readonly RewardModelRecord[]): void {
+    const encoders = records
+      .map((r) => r.encoderModelId)
+      .filter((id, i, all) => all.indexOf(id) === i);
+    if (!encoders.length) return;
+    this.restoreNotice =
+      `Saved models for this run need encoder ${encoders.join(' or ')}; ` +
+      'load it to restore them.';
+  }
+
+  /** One saved model into the worker and its slot; false (with a notice) if it will not open. */
+  private async restoreOne(worker: RewardWorkerLike, record: RewardModelRecord): Promise<boolean> {
+    const { slot } = record;
+    try {
+      const manifest = await worker.useModel(record.manifest, record.head, slot);
+      this.models = {
+        ...this.models,
+        [slot]: {
+          manifest: record.manifest,
+          head: record.head,
+          history: [],
+          training: manifest.training ?? null,
+          origin: 'restored',
+          splitKey: record.splitKey,
+          runId: record.runId,
+          madeAt: this.options.now(),
+          savedAt: record.savedAt,
+        },
+      };
+      this.curves = { ...this.curves, [slot]: [] };
+      return true;
+    } catch (error) {
+      this.restoreNotice = `The saved ${SLOT_NAMES[slot]} could not be restored: ${errorText(error)}`;
+      return false;
     }
   }
 

@@ -1,7 +1,7 @@
 // Shared by the store tests (Node with fake-indexeddb, and Chromium's real IndexedDB).
 import { DEFAULT_LABELING } from '../../../src/lib/rlaif/labeler';
 import type { PairLabel, PreferencePair } from '../../../src/lib/rlaif/types';
-import type { NewRun } from '../../../src/lib/store';
+import type { NewRewardModel, NewRun } from '../../../src/lib/store';
 
 export function somePairs(n: number): PreferencePair[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -37,5 +37,18 @@ export function labelFor(pairId: string, p0: number, configHash = 'hash-1'): Pai
     perOrder: { stored: [p0, 1 - p0] },
     modelId: 'tiny',
     configHash,
+  };
+}
+
+/** A reward model to save with a run: the bytes are made up, the store never parses them. */
+export function rewardModelFor(runId: string, slot: 'ai' | 'human', seed = 1): NewRewardModel {
+  return {
+    runId,
+    slot,
+    manifest: JSON.stringify({ format: 'rlaif-lab/reward-model', slot, seed }),
+    head: Uint8Array.from({ length: 300 }, (_, i) => (i * 31 + seed) % 256),
+    encoderModelId: './models/tiny-encoder/',
+    encoderFingerprint: `fp-${seed}`,
+    splitKey: slot === 'ai' ? 'split-1' : null,
   };
 }
