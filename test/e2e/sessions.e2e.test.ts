@@ -108,14 +108,10 @@ describe('Runs keep their reward models across a reload', { timeout: 300_000 }, 
         ],
       });
 
-    // Reload on the Dataset page: it reopens the last run, and its list names the saved models.
-    await go('#/dataset');
-    await page.reload();
-    await modelReady(page);
-    await expect.poll(() => page.getByTestId('open-run').isVisible()).toBe(true);
-    await expect.poll(() => text(page, 'runs')).toMatch(/RM: AI, human/);
-
+    // Reload while on the Reward page: the app reopens the last run at start, whatever the page,
+    // and the Reward page restores the run's models.
     await go('#/reward');
+    await page.reload();
     await encoderReady(page);
     for (const slot of SLOTS) {
       await expect
@@ -127,6 +123,12 @@ describe('Runs keep their reward models across a reload', { timeout: 300_000 }, 
     for (const [i, score] of again.entries()) expect(score).toBeCloseTo(scores[i]!, 6);
     expect(await page.getByTestId('restore-notice').count()).toBe(0);
     expect(await page.getByTestId('save-error').count()).toBe(0);
+
+    // The Dataset page has the run open, and its list names the saved models.
+    await go('#/dataset');
+    await modelReady(page);
+    await expect.poll(() => page.getByTestId('open-run').isVisible()).toBe(true);
+    await expect.poll(() => text(page, 'runs')).toMatch(/RM: AI, human/);
 
     // Deleting the run deletes its reward models with it.
     await go('#/dataset');
