@@ -38,6 +38,21 @@ export default mergeConfig(
           extends: true,
           // A local MLC model for the web-llm end-to-end test (skipped, with the reason, if unset).
           define: { __RLAIF_MLC_MODEL__: JSON.stringify(process.env.RLAIF_MLC_MODEL ?? '') },
+          // Pre-bundle every dependency browser tests reach, up front: one found mid-run makes
+          // Vite re-optimise and reload, and a test importing the old bundle then fails.
+          optimizeDeps: {
+            include: [
+              '@observablehq/plot',
+              'idb',
+              'onnxruntime-web',
+              'onnxruntime-web/webgpu',
+              'onnx-proto',
+              '@huggingface/tokenizers',
+              '@huggingface/jinja',
+              '@mlc-ai/web-llm',
+              'papaparse',
+            ],
+          },
           test: {
             name: 'browser',
             include: ['test/**/*.browser.test.ts'],
