@@ -40,9 +40,16 @@ export interface KvCache {
   batch: number;
 }
 
+/**
+ * Which logits a forward pass brings to the CPU: none (a prefix whose logits nobody reads), each
+ * sequence's last real position (scoring and decoding), or every position.
+ */
+export type LogitsWanted = 'none' | 'last' | 'all';
+
 export interface ForwardResult {
-  /** [batch, seq, vocab] on the CPU. */
+  /** On the CPU: [batch, seq, vocab] for 'all', [batch, vocab] for 'last', empty for 'none'. */
   logits: Float32Array;
+  wanted: LogitsWanted;
   seq: number;
   /** The logits' last dimension (can exceed the tokenizer's vocabulary when padded). */
   vocab: number;
@@ -118,7 +125,11 @@ export class CausalLM {
    * Run `rows` (one token list per sequence, right-padded to equal length here) after `past`.
    * Padding is masked out; causal attention already keeps real tokens from seeing it.
    */
-  async forward(rows: number[][], past: KvCache | null, readLogits = true): Promise<ForwardResult> {
+  async forward(
+    rows: number[][],
+    past: KvCache | null,
+    wanted: LogitsWanted = 'all',
+  ): Promise<ForwardResult> {
     const batch = rows.length;
     const cache = past ?? this.emptyCache(batch);
     if (cache.batch !== batch) throw new Error(`cache batch ${cache.batch} != ${batch} rows`);
@@ -147,13 +158,49 @@ export class CausalLM {
     const out = await this.session.run(feeds);
     const output = out.logits!;
     const vocab = output.dims[2]!;
-    const logits = readLogits ? ((await output.getData()) as Float32Array) : new Float32Array(0);
+    const lasts = rows.map((row, b) => (b * seq + row.length - 1) * vocab);
+    const logits =
+      wanted === 'all'
+        ? ((await output.getData()) as Float32Array)
+        : wanted === 'last'
+          ? await this.readRows(output, lasts, vocab)
+          : new Float32Array(0);
     if (output.location === 'gpu-buffer') output.dispose();
     const tensors = Array.from({ length: this.shape.layers }, (_, l) => [
       out[kvName('present', l, 'key')]!,
       out[kvName('present', l, 'value')]!,
     ]).flat();
-    return { logits, seq, vocab, present: { tensors, length: total, batch } };
+    return { logits, wanted, seq, vocab, present: { tensors, length: total, batch } };
+  }
+
+  /**
+   * `vocab` floats at each offset of `output`, one row after another. From a GPU buffer only those
+   * rows are copied back: a continuation's whole [seq, vocab] can be tens of MB with a 150k
+   * vocabulary, and a pair needs one row of it.
+   */
+  private async readRows(output: Ort.Tensor, offsets: number[], vocab: number) {
+    const rows = new Float32Array(offsets.length * vocab);
+    if (output.location === 'gpu-buffer' && output.type === 'float32') {
+      const device = await this.ort.env.webgpu.device;
+      const bytes = vocab * Float32Array.BYTES_PER_ELEMENT;
+      const staging = device.createBuffer({
+        size: rows.byteLength,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      const encoder = device.createCommandEncoder();
+      offsets.forEach((at, i) => {
+        encoder.copyBufferToBuffer(output.gpuBuffer, at * 4, staging, i * bytes, bytes);
+      });
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      rows.set(new Float32Array(staging.getMappedRange()));
+      staging.unmap();
+      staging.destroy();
+      return rows;
+    }
+    const data = (await output.getData()) as Float32Array;
+    offsets.forEach((at, i) => rows.set(data.subarray(at, at + vocab), i * vocab));
+    return rows;
   }
 
   /** Copy a batch-1 cache into `n` identical rows (CPU tensors only), to batch continuations. */
@@ -171,9 +218,9 @@ export class CausalLM {
     return { tensors, length: cache.length, batch: n };
   }
 
-  /** The logits row of sequence `b` at position `t` of a forward result. */
+  /** The logits row of sequence `b` at position `t` ('last' results hold only the last one). */
   row(result: ForwardResult, b: number, t: number): Float32Array {
-    const at = (b * result.seq + t) * result.vocab;
+    const at = (result.wanted === 'last' ? b : b * result.seq + t) * result.vocab;
     return result.logits.subarray(at, at + result.vocab);
   }
 

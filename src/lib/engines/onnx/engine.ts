@@ -153,11 +153,12 @@ export class OnnxEngine implements LabelerEngine {
     return ids;
   }
 
+  /** A forward pass that brings back each row's last logits only, or none for a prefix. */
   private async forward(rows: number[][], past: KvCache | null, readLogits = true) {
     await yieldToEventLoop();
     this.stats.forwardCalls++;
     this.stats.tokensComputed += rows.reduce((s, r) => s + r.length, 0);
-    return this.lm.forward(rows, past, readLogits);
+    return this.lm.forward(rows, past, readLogits ? 'last' : 'none');
   }
 
   /**

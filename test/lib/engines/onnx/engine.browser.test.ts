@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { OnnxEngine } from '../../../../src/lib/engines/onnx/engine';
 import { loadModelFolder, type HfModelFiles } from '../../../../src/lib/engines/onnx/model-files';
 import { loadOrt } from '../../../../src/lib/engines/onnx/runtime';
-import type { OrtModule } from '../../../../src/lib/engines/onnx/causal-lm';
+import {
+  CausalLM,
+  shapeFromConfig,
+  type LlamaLikeConfig,
+  type OrtModule,
+} from '../../../../src/lib/engines/onnx/causal-lm';
 import { referenceFromBytes, type LlamaReference } from '../../../support/llama-reference';
 import { refLogSoftmax } from '../../../support/reference-engine';
 
@@ -92,5 +97,30 @@ describe.each(['webgpu', 'wasm'] as const)('OnnxEngine on %s in Chromium', (ep) 
       expect(maxDiff(together[i]!.logprobs, [want[52]!, want[53]!])).toBeLessThan(TOL);
     }
     await engine.dispose();
+  });
+});
+
+// Scoring brings back only each sequence's last logits row; from a GPU buffer that is a copy of
+// those rows alone. They must be the very rows a full read holds, for every row of a padded batch.
+describe.each(['webgpu', 'wasm'] as const)('CausalLM last-row logits on %s', (ep) => {
+  it('equal the full read at each sequence’s last real position, bit for bit', async () => {
+    const shape = shapeFromConfig(files.config as unknown as LlamaLikeConfig);
+    const lm = await CausalLM.create(ort, files.onnx, shape, ep);
+    const rows = [
+      [5, 17, 42, 99, 3],
+      [7, 8],
+    ];
+    const full = await lm.forward(rows, null, 'all');
+    const last = await lm.forward(rows, null, 'last');
+    expect(last.logits.length).toBe(rows.length * full.vocab);
+    rows.forEach((row, b) => {
+      expect(Array.from(lm.row(last, b, row.length - 1))).toEqual(
+        Array.from(lm.row(full, b, row.length - 1)),
+      );
+    });
+    // And they are rows of the right position: the float64 reference agrees.
+    const expected = ref.forward(rows[1]!).logits.at(-1)!;
+    expect(maxDiff(Array.from(lm.row(last, 1, 1)), expected)).toBeLessThan(1e-4);
+    await lm.release();
   });
 });
