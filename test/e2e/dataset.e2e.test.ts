@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launch, openPage, screenshot } from './browser';
@@ -166,6 +167,47 @@ describe('Dataset page', { timeout: 240_000 }, () => {
     await expect.poll(() => page.getByTestId('open-run').isVisible()).toBe(true);
     expect(await page.getByTestId('pairs-table').locator('tbody tr').count()).toBe(3);
     expect(await page.getByTestId('run-config').textContent()).toMatch(/helpful/);
+    expect(errors).toEqual([]);
+  });
+
+  it('lists a Hub dataset’s splits and reads its rows through the datasets-server', async () => {
+    const { page, errors } = await openDataset();
+    // No network here: the datasets-server's two endpoints answer from recorded-shape fixtures.
+    const rows = readFileSync('test/fixtures/dataset/hf-rows-hh.json', 'utf8');
+    const asked: string[] = [];
+    await page.route('https://datasets-server.huggingface.co/**', async (route) => {
+      const url = new URL(route.request().url());
+      asked.push(`${url.pathname}${url.search}`);
+      const body =
+        url.pathname === '/splits'
+          ? JSON.stringify({
+              splits: [
+                { dataset: 'Anthropic/hh-rlhf', config: 'default', split: 'train' },
+                { dataset: 'Anthropic/hh-rlhf', config: 'default', split: 'test' },
+              ],
+            })
+          : rows;
+      await route.fulfill({ contentType: 'application/json', body });
+    });
+    await page.getByRole('button', { name: 'List configs and splits' }).click();
+    const pick = page.getByRole('combobox', { name: 'Config / split' });
+    await expect
+      .poll(() => pick.locator('option').allTextContents())
+      .toEqual(['default / train', 'default / test']);
+    await pick.selectOption({ label: 'default / train' });
+    expect(await page.getByRole('textbox', { name: 'Split' }).inputValue()).toBe('train');
+    await page.getByRole('spinbutton', { name: 'Rows' }).fill('4');
+    await page.getByRole('button', { name: 'Fetch rows' }).click();
+    // The fixture's four rows: two good pairs, and two bad rows reported by their row number.
+    const report = page.getByTestId('parse-report');
+    await expect.poll(() => report.textContent()).toMatch(/Read 2 pairs; 2 bad rows/);
+    expect(await report.textContent()).toMatch(
+      /row 102:\s*field "chosen" has no "Assistant:" turn/,
+    );
+    expect(asked).toContain(
+      '/rows?dataset=Anthropic%2Fhh-rlhf&config=default&split=train&offset=0&length=4',
+    );
+    expect(await page.getByTestId('staged').textContent()).toMatch(/Anthropic\/hh-rlhf/);
     expect(errors).toEqual([]);
   });
 

@@ -4,7 +4,7 @@
 // saved to IndexedDB before the next pair starts; the math lives in src/lib.
 import { BatchLabelError, PauseGate, runBatch, type BatchProgress } from '../../lib/rlaif/batch';
 import { parseDataset } from '../../lib/rlaif/datasets';
-import { loadHfRows, type HfDatasetRef } from '../../lib/rlaif/datasets/hf-rows';
+import { listHfSplits, loadHfRows, type HfDatasetRef } from '../../lib/rlaif/datasets/hf-rows';
 import { CancelledError } from '../../lib/rlaif/engine';
 import type { Labeler, LabelingConfig } from '../../lib/rlaif/labeler';
 import {
@@ -55,6 +55,9 @@ export class DatasetState {
   /** A source being read: what, and how far. */
   loading: { what: string; done: number; total?: number } | null = $state(null);
   sourceError: string | null = $state(null);
+  /** The configs and splits the datasets-server lists for the dataset asked about last. */
+  hfSplits: HfDatasetRef[] = $state.raw([]);
+  hfSplitsError: string | null = $state(null);
 
   run: RunRecord | null = $state.raw(null);
   pairs: PreferencePair[] = $state.raw([]);
@@ -156,6 +159,18 @@ export class DatasetState {
         name: ref.dataset.split('/').pop() ?? ref.dataset,
       };
     });
+  }
+
+  /** Ask the datasets-server which configs and splits `dataset` has, for the user to pick. */
+  async listHfSplits(dataset: string): Promise<void> {
+    this.hfSplitsError = null;
+    try {
+      this.hfSplits = await listHfSplits(dataset);
+      if (!this.hfSplits.length) this.hfSplitsError = `${dataset} has no splits the server serves.`;
+    } catch (error) {
+      this.hfSplits = [];
+      this.hfSplitsError = messageOf(error);
+    }
   }
 
   cancelSource(): void {

@@ -193,11 +193,46 @@ export async function loadHfRows(ref: HfDatasetRef, options: HfLoadOptions): Pro
   return result;
 }
 
+export const HF_SPLITS_URL = 'https://datasets-server.huggingface.co/splits';
+
+/** Every config and split the datasets-server serves for `dataset`, in its order. */
+export async function listHfSplits(
+  dataset: string,
+  options: { fetch?: typeof fetch; signal?: AbortSignal } = {},
+): Promise<HfDatasetRef[]> {
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const url = `${HF_SPLITS_URL}?${new URLSearchParams({ dataset: dataset.trim() })}`;
+  const body = await fetchJson(fetchFn, url, options.signal);
+  const splits = (body as { splits?: unknown }).splits;
+  if (!Array.isArray(splits)) {
+    throw new HfRowsError('The datasets-server answered without a "splits" list.', url);
+  }
+  return splits.flatMap((entry: unknown) => {
+    const { config, split } = (entry ?? {}) as { config?: unknown; split?: unknown };
+    return typeof config === 'string' && typeof split === 'string'
+      ? [{ dataset: dataset.trim(), config, split }]
+      : [];
+  });
+}
+
 async function fetchPage(
   fetchFn: typeof fetch,
   url: string,
   signal: AbortSignal | undefined,
 ): Promise<HfRowsPage> {
+  const body = await fetchJson(fetchFn, url, signal);
+  if (!Array.isArray((body as HfRowsPage).rows)) {
+    throw new HfRowsError('The datasets-server answered without a "rows" list.', url);
+  }
+  return body as HfRowsPage;
+}
+
+/** A JSON object from the datasets-server, or an HfRowsError saying why not. */
+async function fetchJson(
+  fetchFn: typeof fetch,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<object> {
   let response: Response;
   try {
     response = await fetchFn(url, { signal });
@@ -208,12 +243,12 @@ async function fetchPage(
       url,
     );
   }
-  const body = await response.json().catch(() => undefined);
+  const body: unknown = await response.json().catch(() => undefined);
   if (!response.ok) throw new HfRowsError(httpMessage(response.status, body), url, response.status);
-  if (kindOf(body) !== 'object' || !Array.isArray((body as HfRowsPage).rows)) {
-    throw new HfRowsError('The datasets-server answered without a "rows" list.', url);
+  if (kindOf(body) !== 'object') {
+    throw new HfRowsError('The datasets-server answered with something other than JSON.', url);
   }
-  return body as HfRowsPage;
+  return body as object;
 }
 
 /** The server's own words (its {"error": ...}) with what the status usually means. */

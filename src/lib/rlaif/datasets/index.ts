@@ -188,6 +188,7 @@ async function* csvItems(
 export {
   hfRowsUrl,
   HfRowsError,
+  listHfSplits,
   loadHfRows,
   rowsToPairs,
   type HfDatasetRef,

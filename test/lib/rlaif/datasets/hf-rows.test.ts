@@ -4,6 +4,7 @@ import {
   HF_PAGE_ROWS,
   hfRowsUrl,
   HfRowsError,
+  listHfSplits,
   loadHfRows,
   rowsToPairs,
   type HfRowsPage,
@@ -156,5 +157,45 @@ describe('loadHfRows', () => {
     expect(hfRowsUrl({ dataset: ' a/b ', config: 'c', split: 'd' }, 5, 7)).toBe(
       'https://datasets-server.huggingface.co/rows?dataset=a%2Fb&config=c&split=d&offset=5&length=7',
     );
+  });
+});
+
+describe('listing configs and splits', () => {
+  it('reads every config/split pair from /splits and skips malformed entries', async () => {
+    const asked: string[] = [];
+    const fetch = async (input: string | URL | Request): Promise<Response> => {
+      asked.push(String(input));
+      return Response.json({
+        splits: [
+          { dataset: 'openai/summarize_from_feedback', config: 'comparisons', split: 'train' },
+          { dataset: 'openai/summarize_from_feedback', config: 'comparisons', split: 'validation' },
+          { dataset: 'openai/summarize_from_feedback', config: 'axis', split: 'test' },
+          { config: 'broken' },
+        ],
+        pending: [],
+        failed: [],
+      });
+    };
+    const splits = await listHfSplits(' openai/summarize_from_feedback ', { fetch });
+    expect(asked).toEqual([
+      'https://datasets-server.huggingface.co/splits?dataset=openai%2Fsummarize_from_feedback',
+    ]);
+    expect(splits.map((s) => `${s.config}/${s.split}`)).toEqual([
+      'comparisons/train',
+      'comparisons/validation',
+      'axis/test',
+    ]);
+    expect(splits.every((s) => s.dataset === 'openai/summarize_from_feedback')).toBe(true);
+  });
+
+  it('says what went wrong: an unknown dataset, or an answer without splits', async () => {
+    const notFound = async () =>
+      Response.json({ error: "The dataset doesn't exist." }, { status: 404 });
+    await expect(listHfSplits('nobody/nothing', { fetch: notFound })).rejects.toThrow(
+      /404: The dataset doesn't exist\..*Check the dataset id/,
+    );
+    const odd = async () => Response.json({ rows: [] });
+    await expect(listHfSplits('a/b', { fetch: odd })).rejects.toBeInstanceOf(HfRowsError);
+    await expect(listHfSplits('a/b', { fetch: odd })).rejects.toThrow(/without a "splits" list/);
   });
 });
