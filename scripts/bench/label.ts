@@ -17,12 +17,12 @@ import {
   type BenchPlan,
   type BenchWindow,
   type ConfigName,
-  type Ep,
   type PageResult,
 } from '../../bench/types.ts';
 import { analyse, type BenchReport } from './analysis.ts';
 import { markdownReport } from './report.ts';
 import { runInChromium } from './server.ts';
+import { count, eps, firstLine } from './args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT_DIR = resolve(ROOT, 'bench-results');
@@ -35,13 +35,6 @@ const PEER_CHOICES: Record<string, ConfigName[]> = {
   detailed: ['Detailed 2-shot raw'],
   none: [],
 };
-
-function count(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${flag}: expected a whole number, got ${value}`);
-  return n;
-}
 
 /** "2,1": a count per config, in CONFIG_NAMES order. */
 function perConfig(value: string, flag: string): Record<ConfigName, number> {
@@ -59,13 +52,6 @@ function peerConfigs(value: string, flag: string): ConfigName[] {
   const configs = PEER_CHOICES[value];
   if (!configs) throw new Error(`--${flag}: use ${Object.keys(PEER_CHOICES).join(', ')}`);
   return configs;
-}
-
-function eps(value: string): Ep[] {
-  const items = value.split(',').map((s) => s.trim());
-  const bad = items.filter((s) => s !== 'wasm' && s !== 'webgpu');
-  if (bad.length) throw new Error(`--eps: unknown ${bad.join(', ')} (use wasm, webgpu)`);
-  return items as Ep[];
 }
 
 /**
@@ -137,7 +123,7 @@ async function runPage(browser: Browser, origin: string, plan: BenchPlan): Promi
 
 /** A page that failed as a whole still gets a row in the report, saying why. */
 function failedPage(plan: BenchPlan, error: unknown): PageResult {
-  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  const message = firstLine(error);
   console.log(`[bench] FAILED page ${plan.ep}: ${message}`);
   return {
     plan,

@@ -24,9 +24,9 @@ import {
   type RewardWindow,
   type TrainTiming,
 } from '../../bench/reward-types.ts';
-import type { Ep } from '../../bench/types.ts';
 import { markdownReport, type RewardReport } from './reward-report.ts';
 import { runInChromium } from './server.ts';
+import { count, eps, firstLine } from './args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT_DIR = resolve(ROOT, 'bench-results');
@@ -37,20 +37,6 @@ const PAGE_TIMEOUT_MS = 4 * 60_000;
 interface Options {
   plans: RewardPlan[];
   nodeTraining: boolean;
-}
-
-function count(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${flag}: expected a whole number, got ${value}`);
-  return n;
-}
-
-function eps(value: string): Ep[] {
-  const items = value.split(',').map((s) => s.trim());
-  const bad = items.filter((s) => s !== 'wasm' && s !== 'webgpu');
-  if (bad.length) throw new Error(`--eps: unknown ${bad.join(', ')} (use wasm, webgpu)`);
-  return items as Ep[];
 }
 
 /**
@@ -143,7 +129,7 @@ async function runPage(browser: Browser, origin: string, plan: RewardPlan): Prom
 
 /** A page that failed as a whole still gets a row in the report, saying why. */
 function failedPage(plan: RewardPlan, error: unknown): PageOutcome {
-  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  const message = firstLine(error);
   console.log(`[bench] FAILED page ${plan.ep}: ${message}`);
   const environment = {
     userAgent: '',

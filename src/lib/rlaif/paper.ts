@@ -1,7 +1,8 @@
 // The RLAIF paper's headline numbers (Lee et al., arXiv 2309.00267), shown next to the user's own
-// measurements. The only source is ../shared/docs/rlaif-method.md, section "Headline numbers"
-// (called "the method doc" below); every number carries a comment naming the line it comes from.
-// All values are percentages as printed there. Nothing here is computed or rounded.
+// measurements. They were copied from the project's method notes on the paper (its "Headline
+// numbers", called "the method notes" below, kept with the team's docs, not shipped); every number
+// carries a comment naming the line it comes from. All values are percentages as printed there.
+// Nothing here is computed or rounded.
 import type { PromptConfig } from './prompt';
 import type { Task } from './types';
 
@@ -51,7 +52,7 @@ export interface PaperLabeler {
 }
 
 export const PAPER_LABELERS: readonly PaperLabeler[] = [
-  // Alignment: the method doc, "Labeler size" line ("PaLM 2 L 78.0%"); position bias: the
+  // Alignment: the method notes, "Labeler size" line ("PaLM 2 L 78.0%"); position bias: the
   // "Position bias" line ("L 18% (first slot 94% of those)").
   { name: 'PaLM 2 L', alignment: 78.0, samePosition: 18, slot: 'first', slotShare: 94 },
   // "Labeler size": "S 73.8%"; "Position bias": "S 21% (second slot 91%)".
@@ -73,12 +74,12 @@ export const PAPER_SELF_CONSISTENCY = {
 
 /** RM pairwise accuracy on held-out human preferences, %: RM trained on human vs AI labels. */
 export const PAPER_RM_ACCURACY: Readonly<Record<Task, { human: number; ai: number }>> = {
-  summarization: { human: 79.3, ai: 74.2 }, // the method doc, "RM pairwise accuracy": "79.3 / 74.2"
+  summarization: { human: 79.3, ai: 74.2 }, // the method notes, "RM pairwise accuracy": "79.3 / 74.2"
   helpful: { human: 76.0, ai: 67.8 }, // same line: "helpful 76.0 / 67.8"
   harmless: { human: 72.1, ai: 69.7 }, // same line: "harmless 72.1 / 69.7"
 };
 
-/** A human-judged win rate, % per task; null where the method doc gives none for that task. */
+/** A human-judged win rate, % per task; null where the method notes gives none for that task. */
 export interface PaperWinRate {
   comparison: string;
   summarization: number | null;
@@ -94,7 +95,7 @@ export const PAPER_WIN_RATES: readonly PaperWinRate[] = [
   { comparison: 'RLHF vs human reference', summarization: 80, helpful: null }, // "..., RLHF 80%"
 ];
 
-/** Win rates for which the method doc names no task: shown without one. */
+/** Win rates for which the method notes names no task: shown without one. */
 export const PAPER_OTHER_WIN_RATES: readonly { comparison: string; rate: number }[] = [
   { comparison: 'Same-size labeler: RLAIF vs SFT', rate: 68 }, // "same-size labeler RLAIF vs SFT 68%"
   { comparison: 'd-RLAIF vs SFT', rate: 74 }, // "d-RLAIF vs SFT 74%"

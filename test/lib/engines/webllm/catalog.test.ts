@@ -1,6 +1,7 @@
 import { prebuiltAppConfig, type ModelRecord } from '@mlc-ai/web-llm';
 import { describe, expect, it } from 'vitest';
 import type { GpuStatus } from '../../../../src/lib/gpu/webgpu';
+import { F16, NO_F16 } from '../../../support/gpu-status';
 import {
   needsShaderF16,
   parseModelId,
@@ -8,19 +9,6 @@ import {
   smallModelCatalog,
   type ModelGroup,
 } from '../../../../src/lib/engines/webllm/catalog';
-
-const adapter = (shaderF16: boolean): GpuStatus => ({
-  kind: 'webgpu',
-  vendor: 'test',
-  architecture: 'test',
-  description: '',
-  isFallbackAdapter: false,
-  shaderF16,
-  maxBufferSize: 2 ** 30,
-  maxStorageBufferBindingSize: 2 ** 30,
-});
-const F16 = adapter(true);
-const NO_F16 = adapter(false); // SwiftShader here: no shader-f16
 
 const catalog = smallModelCatalog();
 const group = (base: string) => catalog.find((g) => g.base === base)!;

@@ -8,19 +8,8 @@ import {
   NEEDS_F16_REASON,
 } from '../../../../src/lib/engines/webllm/picker';
 import type { GpuStatus } from '../../../../src/lib/gpu/webgpu';
+import { F16, NO_F16 } from '../../../support/gpu-status';
 
-const adapter = (shaderF16: boolean): GpuStatus => ({
-  kind: 'webgpu',
-  vendor: 'test',
-  architecture: 'test',
-  description: '',
-  isFallbackAdapter: false,
-  shaderF16,
-  maxBufferSize: 2 ** 30,
-  maxStorageBufferBindingSize: 2 ** 30,
-});
-const F16 = adapter(true);
-const NO_F16 = adapter(false); // SwiftShader: no shader-f16
 const NO_GPU: GpuStatus = {
   kind: 'unavailable',
   reason: 'navigator.gpu is missing.',
