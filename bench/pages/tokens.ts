@@ -1,8 +1,8 @@
 // Prompt sizes, counted with the same prompt builder the labeler uses, so the token columns of the
 // table describe exactly the text each engine was given.
-import type { TokenizerAccess } from '../src/lib/rlaif/engine';
-import { promptsFor, type LabelingConfig } from '../src/lib/rlaif/labeler';
-import { fullText, type Exemplar, type LabelPrompt } from '../src/lib/rlaif/prompt';
+import type { TokenizerAccess } from '../../src/lib/rlaif/engine';
+import { promptsFor, type LabelingConfig } from '../../src/lib/rlaif/labeler';
+import { fullText, type Exemplar, type LabelPrompt } from '../../src/lib/rlaif/prompt';
 import { mean, type ProbePair } from './common';
 import type { TokenCounts } from './types';
 

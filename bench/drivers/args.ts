@@ -1,5 +1,5 @@
 // Command-line values both benchmarks read: whole-number counts and the execution providers.
-import type { Ep } from '../../bench/types.ts';
+import type { Ep } from '../pages/types.ts';
 
 /** `--flag N`: a whole number, or an error naming the flag. */
 export function count(value: string, flag: string): number {

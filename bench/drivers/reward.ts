@@ -1,10 +1,10 @@
 // `npm run bench:reward`: the reward model's costs as a user meets them: live scoring latency per
 // keystroke (a new response each time, and cached text), the one-time embedding of 1,000 training
 // pairs, and the head's training per epoch, on the WASM and WebGPU EPs of headless Chromium (and
-// the training in Node too). Starts vite, opens bench/reward.html once per EP, and writes
+// the training in Node too). Starts vite, opens bench/pages/reward.html once per EP, and writes
 // bench-results/reward.json and bench-results/reward.md.
 //
-//   tsx scripts/bench/reward.ts [--eps wasm,webgpu] [--wasm-keystrokes 30] [--webgpu-keystrokes 8]
+//   tsx bench/drivers/reward.ts [--eps wasm,webgpu] [--wasm-keystrokes 30] [--webgpu-keystrokes 8]
 //     [--wasm-warmup 5] [--webgpu-warmup 2] [--wasm-cached 30] [--webgpu-cached 10] [--pairs 1000]
 //     [--webgpu-embed-pairs 8] [--epochs 10] [--threads 0] [--skip-node]
 //   --webgpu-embed-pairs: pairs the WebGPU page embeds (an even sample; the rest is estimated).
@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { fitHead, type EmbeddedPairs } from '../../src/lib/reward/train.ts';
-import { trainTiming } from '../../bench/reward-stats.ts';
+import { trainTiming } from '../pages/reward-stats.ts';
 import {
   rewardPlanToQuery,
   type EmbeddedForNode,
@@ -23,14 +23,14 @@ import {
   type RewardPlan,
   type RewardWindow,
   type TrainTiming,
-} from '../../bench/reward-types.ts';
+} from '../pages/reward-types.ts';
 import { markdownReport, type RewardReport } from './reward-report.ts';
 import { runInChromium } from './server.ts';
 import { count, eps, firstLine } from './args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const OUT_DIR = resolve(ROOT, 'bench-results');
-const PAGE = 'bench/reward.html';
+const PAGE = 'bench/pages/reward.html';
 /** A page that has not finished by then is reported as failed (WebGPU here is CPU-emulated). */
 const PAGE_TIMEOUT_MS = 4 * 60_000;
 

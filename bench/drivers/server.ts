@@ -1,7 +1,7 @@
 // The repository's own vite dev server (vite.config.ts: COOP/COEP, so WASM gets threads), bound
 // to 127.0.0.1 (a secure context, so WebGPU is offered) on a free port, serving the bench pages.
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_ARGS, findChromium } from '../chromium.ts';
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/chromium.ts';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
@@ -23,7 +23,7 @@ export interface ServerOptions {
 
 export async function startServer(
   root: string,
-  { page = 'bench/label.html', cacheName = '.vite-bench' }: ServerOptions = {},
+  { page = 'bench/pages/label.html', cacheName = '.vite-bench' }: ServerOptions = {},
 ): Promise<BenchServer> {
   const server: ViteDevServer = await createServer({
     root,

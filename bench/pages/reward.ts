@@ -1,8 +1,8 @@
 // The reward bench page: on one execution provider (the URL's plan), times live scoring (a new
 // response per keystroke, and cached text), the one-time embedding of a training set, and the
-// head's training, and leaves a RewardPageResult on window for scripts/bench/reward.ts.
-import type { OrtModule } from '../src/lib/engines/onnx/causal-lm';
-import { loadOrt } from '../src/lib/engines/onnx/runtime';
+// head's training, and leaves a RewardPageResult on window for bench/drivers/reward.ts.
+import type { OrtModule } from '../../src/lib/engines/onnx/causal-lm';
+import { loadOrt } from '../../src/lib/engines/onnx/runtime';
 import {
   embedPairs,
   fitHead,
@@ -12,8 +12,8 @@ import {
   RewardModel,
   type SentenceEncoder,
   type TrainPair,
-} from '../src/lib/reward';
-import type { EmbeddedPairs } from '../src/lib/reward/train';
+} from '../../src/lib/reward';
+import type { EmbeddedPairs } from '../../src/lib/reward/train';
 import { environment, errorMessage, loadProbes, progress, timed, type ProbePair } from './common';
 import { keystrokes, spread, trainingPairs } from './reward-data';
 import { latencyStats, paddedPositions, trainTiming } from './reward-stats';

@@ -1,4 +1,4 @@
-// What the reward bench page and its Node driver (scripts/bench/reward.ts) exchange. The driver
+// What the reward bench page and its Node driver (bench/drivers/reward.ts) exchange. The driver
 // puts a plan in the page's URL and reads a RewardPageResult back from window.__rewardResult.
 import type { Ep, PageEnvironment } from './types';
 

@@ -1,9 +1,9 @@
 // Timing one config: every path labels the same warm-up pairs untimed, then the same timed pairs,
 // interleaved pair by pair (the order rotating), so a busy neighbour on a shared machine slows all
 // paths alike instead of whichever happened to run at the time.
-import type { EngineStats } from '../src/lib/engines/onnx/engine';
-import type { LabelingConfig } from '../src/lib/rlaif/labeler';
-import type { Exemplar } from '../src/lib/rlaif/prompt';
+import type { EngineStats } from '../../src/lib/engines/onnx/engine';
+import type { LabelingConfig } from '../../src/lib/rlaif/labeler';
+import type { Exemplar } from '../../src/lib/rlaif/prompt';
 import { mean, progress, timed, type ProbePair } from './common';
 import type { LabelPath } from './path';
 import { promptTokenCounts } from './tokens';

@@ -1,12 +1,12 @@
 // The bench page: on one execution provider (the URL's plan), times each prompt config on every
 // path (OnnxEngine with and without prefix reuse, the transformers.js peer) and leaves a
-// PageResult on window for the driver, scripts/bench/label.ts.
-import type { OrtModule } from '../src/lib/engines/onnx/causal-lm';
-import { OnnxEngine } from '../src/lib/engines/onnx/engine';
-import { loadModelFolder, type HfModelFiles } from '../src/lib/engines/onnx/model-files';
-import { loadOrt } from '../src/lib/engines/onnx/runtime';
-import { loadTokenizer } from '../src/lib/engines/tokenizer';
-import type { Exemplar } from '../src/lib/rlaif/prompt';
+// PageResult on window for the driver, bench/drivers/label.ts.
+import type { OrtModule } from '../../src/lib/engines/onnx/causal-lm';
+import { OnnxEngine } from '../../src/lib/engines/onnx/engine';
+import { loadModelFolder, type HfModelFiles } from '../../src/lib/engines/onnx/model-files';
+import { loadOrt } from '../../src/lib/engines/onnx/runtime';
+import { loadTokenizer } from '../../src/lib/engines/tokenizer';
+import type { Exemplar } from '../../src/lib/rlaif/prompt';
 import {
   CONFIGS,
   environment,

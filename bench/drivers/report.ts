@@ -6,7 +6,7 @@ import {
   type PageResult,
   type RunResult,
   type RuntimeInfo,
-} from '../../bench/types.ts';
+} from '../pages/types.ts';
 import type { Agreement, BenchReport, Ratio } from './analysis.ts';
 
 const PATH_NAMES = {

@@ -9,12 +9,12 @@ import {
   type PreTrainedModel,
   type PreTrainedTokenizer,
 } from '@huggingface/transformers';
-import { logSoftmax } from '../src/lib/engines/sampling';
-import { resolveChoiceTokens } from '../src/lib/rlaif/answer-tokens';
-import type { TokenizerAccess } from '../src/lib/rlaif/engine';
-import type { LabelingConfig } from '../src/lib/rlaif/labeler';
-import { WORDING } from '../src/lib/rlaif/preambles';
-import { fullText, type Exemplar } from '../src/lib/rlaif/prompt';
+import { logSoftmax } from '../../src/lib/engines/sampling';
+import { resolveChoiceTokens } from '../../src/lib/rlaif/answer-tokens';
+import type { TokenizerAccess } from '../../src/lib/rlaif/engine';
+import type { LabelingConfig } from '../../src/lib/rlaif/labeler';
+import { WORDING } from '../../src/lib/rlaif/preambles';
+import { fullText, type Exemplar } from '../../src/lib/rlaif/prompt';
 import { timed } from './common';
 import type { LabelPath } from './path';
 import { pairPrompts } from './tokens';

@@ -2,10 +2,10 @@
 // the transformers.js peer. Each returns the answer log-probs of both orders, so the bench can
 // check that every path computed the same thing before comparing how fast. Engines outlive a
 // path: one engine serves every config of a page, so its compiled shaders carry over.
-import type { EngineStats, OnnxEngine } from '../src/lib/engines/onnx/engine';
-import type { TokenizerAccess } from '../src/lib/rlaif/engine';
-import { createLabeler, type LabelingConfig } from '../src/lib/rlaif/labeler';
-import type { Exemplar } from '../src/lib/rlaif/prompt';
+import type { EngineStats, OnnxEngine } from '../../src/lib/engines/onnx/engine';
+import type { TokenizerAccess } from '../../src/lib/rlaif/engine';
+import { createLabeler, type LabelingConfig } from '../../src/lib/rlaif/labeler';
+import type { Exemplar } from '../../src/lib/rlaif/prompt';
 import type { ProbePair } from './common';
 import type { PairLogprobs, Suite } from './types';
 

@@ -1,6 +1,6 @@
 // The reward bench's texts, built from the shipped summarization probes: a training set of any
 // size whose texts are all distinct (each one costs an encoder pass), and keystroke-like edits.
-import type { TrainPair } from '../src/lib/reward/data';
+import type { TrainPair } from '../../src/lib/reward/data';
 import type { ProbePair } from './common';
 
 /** The probe file's choice as an AI soft label: the better candidate gets p = 0.9. */

@@ -1,8 +1,8 @@
 // bench-results/reward.md: live scoring latency against the 50 ms/keystroke budget, the one-time
 // embedding and the training per epoch, with the conditions that produced them (adapter, threads,
 // sample sizes), since numbers from SwiftShader or a 2-core machine mean little without them.
-import type { LatencyStats, RewardPageResult, TrainTiming } from '../../bench/reward-types.ts';
-import type { Ep } from '../../bench/types.ts';
+import type { LatencyStats, RewardPageResult, TrainTiming } from '../pages/reward-types.ts';
+import type { Ep } from '../pages/types.ts';
 import type { Meta } from './analysis.ts';
 
 /** What live scoring may cost per keystroke on the WASM EP (the requirement). */

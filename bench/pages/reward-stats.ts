@@ -1,5 +1,5 @@
 // Summaries of timing runs, shared by the reward bench page and its Node driver.
-import type { EpochStats } from '../src/lib/reward/train';
+import type { EpochStats } from '../../src/lib/reward/train';
 import type { LatencyStats, TrainTiming } from './reward-types';
 
 const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import {
   type Ep,
   type PageResult,
   type RunResult,
-} from '../../bench/types.ts';
+} from '../pages/types.ts';
 
 /** Required reuse/no-reuse speedups: more shared prefix, more to gain. */
 export const TARGETS: Record<ConfigName, number> = {

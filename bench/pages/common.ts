@@ -1,7 +1,7 @@
 // Page-side pieces both suites share: the probe pairs, the exemplars, the two prompt configs,
 // prompt token counts, the adapter report, and progress lines the driver echoes.
-import { DEFAULT_LABELING, type LabelingConfig } from '../src/lib/rlaif/labeler';
-import type { Exemplar } from '../src/lib/rlaif/prompt';
+import { DEFAULT_LABELING, type LabelingConfig } from '../../src/lib/rlaif/labeler';
+import type { Exemplar } from '../../src/lib/rlaif/prompt';
 import type { AdapterInfo, ConfigName, PageEnvironment } from './types';
 
 export interface ProbePair {

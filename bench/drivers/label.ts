@@ -1,8 +1,8 @@
 // `npm run bench:label`: labeling throughput of the OnnxEngine (prefix reuse on and off) and of a
 // naive transformers.js peer, on the WASM and WebGPU EPs of headless Chromium. Starts vite, opens
-// bench/label.html once per EP, and writes bench-results/label.json and bench-results/label.md.
+// bench/pages/label.html once per EP, and writes bench-results/label.json and bench-results/label.md.
 //
-//   tsx scripts/bench/label.ts [--eps wasm,webgpu] [--wasm-pairs 16,16] [--webgpu-pairs 2,1]
+//   tsx bench/drivers/label.ts [--eps wasm,webgpu] [--wasm-pairs 16,16] [--webgpu-pairs 2,1]
 //     [--wasm-warmup 2,2] [--webgpu-warmup 1,0] [--wasm-peer all] [--webgpu-peer base]
 //   --*-pairs and --*-warmup: timed and untimed pairs per config (Base, Detailed); --*-peer: the
 //   configs the transformers.js peer runs (all, base, detailed or none).
@@ -18,7 +18,7 @@ import {
   type BenchWindow,
   type ConfigName,
   type PageResult,
-} from '../../bench/types.ts';
+} from '../pages/types.ts';
 import { analyse, type BenchReport } from './analysis.ts';
 import { markdownReport } from './report.ts';
 import { runInChromium } from './server.ts';
@@ -101,7 +101,7 @@ async function runPage(browser: Browser, origin: string, plan: BenchPlan): Promi
     if (r.status() >= 400) console.log(`[page http ${r.status()}] ${r.url()}`);
   });
   try {
-    await page.goto(`${origin}/bench/label.html?${planToQuery(plan)}`);
+    await page.goto(`${origin}/bench/pages/label.html?${planToQuery(plan)}`);
     await page.waitForFunction(
       () => {
         const w = window as Window & BenchWindow;
