@@ -103,7 +103,7 @@ describe('npm run dev (README Quick start)', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/javascript/);
     // Without its inline source map, which quotes the .svelte source.
-    const code = (await response.text()).split('//# sourceMappingURL=')[0];
+    const code = (await response.text()).split('//# sourceMappingURL=')[0] ?? '';
     expect(code.includes('<script lang="ts">'), 'Svelte markup left in the output').toBe(false);
     expect(code).toMatch(/^export default App;$/m);
     expect(code).toMatch(/from ["']\/node_modules\/\.vite\/deps\/svelte[^"']*["']/);
