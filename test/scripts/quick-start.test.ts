@@ -98,6 +98,18 @@ describe('npm run dev (README Quick start)', () => {
     expect(code).toMatch(/from ["']\/src\/ui\/App\.svelte["']/);
   });
 
+  it('serves the entry module’s dependencies pre-bundled', async () => {
+    const code = await (await fetch(`${origin}/src/main.ts`)).text();
+    const svelte = /from ["'](\/node_modules\/\.vite\/deps\/svelte\.js\?v=\w+)["']/.exec(code)?.[1];
+    expect(svelte, 'main.ts imports svelte from the optimized deps').toBeDefined();
+    // This answers once vite has bundled every dependency it found, so stopping the server after
+    // it leaves a complete cache (node_modules/.vite/deps) rather than a half-written temp folder.
+    const response = await fetch(`${origin}${svelte}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/javascript/);
+    expect(await response.text()).toMatch(/\bmount\b/);
+  });
+
   it('compiles the root Svelte component', async () => {
     const response = await fetch(`${origin}/src/ui/App.svelte`);
     expect(response.status).toBe(200);
