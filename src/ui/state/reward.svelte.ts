@@ -1,92 +1,56 @@
 // State of the Reward model page: the encoder in its worker, the two reward models (trained on AI
 // labels and on human labels), live training curves, held-out evaluation, import and export.
 // One instance per Lab, so trained models survive switching pages; all heavy work is in the
-// reward worker, this module only keeps numbers and calls it. Models trained or imported while a
-// run is open are saved with that run (IndexedDB), and restored when the run is opened again.
+// reward worker, this module only keeps numbers and calls it. It is the page's one entry point;
+// beside it: reward-slots.ts (types, settings), reward-training.svelte.ts (training),
+// reward-persistence.svelte.ts (models saved with their run, restored when it opens again) and
+// reward-files.ts (files in and out).
 import { untrack } from 'svelte';
 import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
-import { parseManifest, type TrainingMetadata } from '../../lib/reward/export';
-import { COMBINED_FILE, readCombinedRewardModel } from '../../lib/reward/combined-onnx';
-import { pickModelFiles } from '../../lib/reward/files';
+import { parseManifest } from '../../lib/reward/export';
+import { COMBINED_FILE } from '../../lib/reward/combined-onnx';
 import { splitForRewardModels, type RewardSplit } from '../../lib/reward/split';
 import type { EpochStats } from '../../lib/reward/train';
 import type { PairScore } from '../../lib/reward/model';
 import {
   createRewardWorker,
   RewardWorker,
-  type RewardEvaluation,
   type RewardStartOptions,
   type StartedEncoder,
-  type TrainedModel,
-  type WorkerTrainOptions,
 } from '../../lib/reward/worker/client';
 import { CancelledError } from '../../lib/rlaif/engine';
 import { loadProbes } from '../../lib/rlaif/probes';
 import type { PreferencePair } from '../../lib/rlaif/types';
-import { RunStore, type RewardModelRecord } from '../../lib/store';
+import { RunStore } from '../../lib/store';
 import { datasetStateFor } from './dataset.svelte';
 import type { Lab, RewardScorer } from './lab.svelte';
+import { readModelFiles, saveFile } from './reward-files';
+import { RunRewardModels } from './reward-persistence.svelte';
+import {
+  DEFAULT_SETTINGS,
+  errorText,
+  sanitizeSettings,
+  SLOT_NAMES,
+  SLOTS,
+  type EncoderLoad,
+  type Evaluated,
+  type PerSlot,
+  type RewardHost,
+  type RewardSettings,
+  type RewardWorkerLike,
+  type Slot,
+  type SlotModel,
+  type TrainProgress,
+} from './reward-slots';
+import { RewardTrainer } from './reward-training.svelte';
 import { recordRmAccuracy } from './results.svelte';
+
+export { readModelFiles, saveFile } from './reward-files';
+export { restoreReplaces } from './reward-persistence.svelte';
+export * from './reward-slots';
 
 /** The encoder that ships with the app (random weights plus one planted signal). */
 export const EMBEDDED_ENCODER = './models/tiny-encoder/';
-
-export type Slot = 'ai' | 'human';
-export const SLOTS: readonly Slot[] = ['ai', 'human'];
-export const SLOT_NAMES: Record<Slot, string> = {
-  ai: 'RM trained on AI labels (RLAIF)',
-  human: 'RM trained on human labels (RLHF)',
-};
-
-export interface RewardSettings {
-  epochs: number;
-  lr: number;
-  weightDecay: number;
-  hidden: number;
-  batchSize: number;
-  /** Share of each model's training pairs used for validation and early stopping. */
-  valFraction: number;
-  patience: number;
-  seed: number;
-  /** Share of human-labelled pairs held out for the RM accuracy table. */
-  heldOutFraction: number;
-}
-
-export const DEFAULT_SETTINGS: RewardSettings = {
-  epochs: 100,
-  lr: 3e-3,
-  weightDecay: 1e-2,
-  hidden: 32,
-  batchSize: 32,
-  valFraction: 0.2,
-  patience: 8,
-  seed: 0,
-  heldOutFraction: 0.2,
-};
-
-/** A model the worker holds under its slot's name, with what the page shows about it. */
-export interface SlotModel {
-  manifest: string;
-  head: Uint8Array;
-  history: EpochStats[];
-  training: TrainingMetadata | null;
-  /** 'restored': saved with the open run earlier (another visit, or before a reload). */
-  origin: 'trained' | 'imported' | 'restored';
-  /** The held-out split it was trained beside; null when imported (unknown). */
-  splitKey: string | null;
-  /** The run it belongs to (trained on, imported while open, restored from); null: none. */
-  runId: string | null;
-  /** When this tab trained, imported or restored it (ms since the epoch). */
-  madeAt: number;
-  /** The savedAt of its stored copy with the run; null until a save succeeds. */
-  savedAt: number | null;
-}
-
-/** What the page needs of a reward worker; unit tests pass a fake. */
-export type RewardWorkerLike = Pick<
-  RewardWorker,
-  'encoder' | 'train' | 'useModel' | 'score' | 'scorePair' | 'evaluate' | 'combine' | 'dispose'
->;
 
 export interface RewardLabOptions {
   /** Starts a worker on an encoder (default: the real reward worker). */
@@ -95,73 +59,6 @@ export interface RewardLabOptions {
   openStore?: () => Promise<RunStore>;
   /** Milliseconds clock for `madeAt`; it must agree with the store's clock for `savedAt`. */
   now?: () => number;
-}
-
-/**
- * Whether a saved model should replace what its slot holds. A slot keeps a model of the same run
- * that is at least as new as the save: the saved model itself (same savedAt), or one made in this
- * tab after it (whose own save may have failed or still be in flight). Anything else gives way.
- */
-export function restoreReplaces(record: RewardModelRecord, current: SlotModel | null): boolean {
-  if (!current || current.runId !== record.runId) return true;
-  return (current.savedAt ?? current.madeAt) < record.savedAt;
-}
-
-export type EncoderLoad =
-  | { phase: 'idle' }
-  | { phase: 'loading'; source: string; file: string; loaded: number; total: number | null }
-  | { phase: 'error'; message: string };
-
-export type TrainProgress =
-  | { phase: 'embedding'; slot: Slot; done: number; total: number }
-  | { phase: 'epochs'; slot: Slot; epoch: number; epochs: number };
-
-export interface Evaluated {
-  result: RewardEvaluation;
-  splitKey: string;
-}
-
-type PerSlot<T> = Record<Slot, T>;
-
-/** How often live curves are redrawn at most: per-epoch messages can arrive every millisecond. */
-const CURVE_FLUSH_MS = 100;
-
-export function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const kind = (error as { kind?: unknown }).kind;
-    return `${error.name}${typeof kind === 'string' ? ` (${kind})` : ''}: ${error.message}`;
-  }
-  return String(error);
-}
-
-/** Numbers from form inputs (empty input: null) clamped into the range training accepts. */
-export function sanitizeSettings(raw: RewardSettings): RewardSettings {
-  const num = (v: unknown, fallback: number, lo: number, hi: number, int = false) => {
-    const x = typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-    const clamped = Math.min(hi, Math.max(lo, x));
-    return int ? Math.round(clamped) : clamped;
-  };
-  const d = DEFAULT_SETTINGS;
-  return {
-    epochs: num(raw.epochs, d.epochs, 1, 100_000, true),
-    lr: num(raw.lr, d.lr, 1e-6, 1),
-    weightDecay: num(raw.weightDecay, d.weightDecay, 0, 1),
-    hidden: num(raw.hidden, d.hidden, 1, 1024, true),
-    batchSize: num(raw.batchSize, d.batchSize, 1, 4096, true),
-    valFraction: num(raw.valFraction, d.valFraction, 0, 0.9),
-    patience: num(raw.patience, d.patience, 1, 100_000, true),
-    seed: num(raw.seed, d.seed, 0, 2 ** 31, true),
-    heldOutFraction: num(raw.heldOutFraction, d.heldOutFraction, 0, 0.9),
-  };
-}
-
-/** What the worker's trainer takes (the held-out share was already used by the split). */
-function trainOptions(
-  settings: RewardSettings,
-  labels: Slot,
-): WorkerTrainOptions & { epochs: number } {
-  const { epochs, lr, weightDecay, hidden, batchSize, valFraction, patience, seed } = settings;
-  return { labels, epochs, lr, weightDecay, hidden, batchSize, valFraction, patience, seed };
 }
 
 export class RewardLab {
@@ -175,16 +72,9 @@ export class RewardLab {
   models: PerSlot<SlotModel | null> = $state.raw({ ai: null, human: null });
   curves: PerSlot<EpochStats[]> = $state.raw({ ai: [], human: [] });
   evaluations: PerSlot<Evaluated | null> = $state.raw({ ai: null, human: null });
-  progress: TrainProgress | null = $state(null);
   /** The slot whose one-file export is being built, if any. */
   combining: Slot | null = $state(null);
-  /** The outcome of the last training (done, cancelled or failed), for the status line. */
-  trainMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
   importMessage: { kind: 'ok' | 'error'; text: string } | null = $state(null);
-  /** Why the last model could not be saved with its run (non-blocking: the model stays loaded). */
-  saveError: string | null = $state(null);
-  /** What restoring the open run's saved models found that the user must act on. */
-  restoreNotice: string | null = $state(null);
   /** Bumped whenever a model is trained, imported or dropped: scores must be redone. */
   generation = $state(0);
 
@@ -195,14 +85,10 @@ export class RewardLab {
 
   private worker: RewardWorkerLike | null = null;
   private loadController: AbortController | null = null;
-  private trainController: AbortController | null = null;
   private evalToken = 0;
   private readonly options: Required<RewardLabOptions>;
-  private store: Promise<RunStore> | null = null;
-  /** A restore was skipped because training was running: redo it when training ends. */
-  private restorePending = false;
-  /** The latest restore; an older one still reading storage gives way to it. */
-  private restoreToken = 0;
+  private readonly trainer: RewardTrainer;
+  private readonly saves: RunRewardModels;
 
   constructor(lab: Lab, options: RewardLabOptions = {}) {
     this.lab = lab;
@@ -220,7 +106,34 @@ export class RewardLab {
       return splitForRewardModels(pairs, run?.labels ?? [], { heldOutFraction, seed });
     });
     this.openRunId = $derived(this.lab.currentRun?.id ?? null);
+    const host = this.host();
+    this.trainer = new RewardTrainer({
+      ...host,
+      split: () => this.split,
+      settings: () => this.settings,
+      persist: (slot, encoder) => void this.saves.persist(slot, encoder),
+      ended: () => this.saves.resumePending(),
+    });
+    this.saves = new RunRewardModels({
+      ...host,
+      openStore: () => this.options.openStore(),
+      training: () => this.training,
+      saved: () => void datasetStateFor(this.lab).refreshRewardModels(),
+    });
     this.followOpenRun();
+  }
+
+  /** The shared state, as the training and persistence parts see it. */
+  private host(): RewardHost {
+    return {
+      worker: () => this.worker,
+      openRunId: () => this.lab.currentRun?.id ?? null,
+      models: () => this.models,
+      setModel: (slot, model) => (this.models = { ...this.models, [slot]: model }),
+      setCurve: (slot, curve) => (this.curves = { ...this.curves, [slot]: curve }),
+      modelsChanged: () => this.afterModelsChanged(),
+      now: () => this.options.now(),
+    };
   }
 
   /**
@@ -239,7 +152,23 @@ export class RewardLab {
   }
 
   get training(): boolean {
-    return this.progress !== null;
+    return this.trainer.running;
+  }
+  /** Embedding or epoch progress of the slot in training; null when none is. */
+  get progress(): TrainProgress | null {
+    return this.trainer.progress;
+  }
+  /** The outcome of the last training (done, cancelled or failed), for the status line. */
+  get trainMessage(): RewardTrainer['message'] {
+    return this.trainer.message;
+  }
+  /** Why the last model could not be saved with its run (non-blocking: the model stays loaded). */
+  get saveError(): string | null {
+    return this.saves.saveError;
+  }
+  /** What restoring the open run's saved models found that the user must act on. */
+  get restoreNotice(): string | null {
+    return this.saves.restoreNotice;
   }
 
   async ensureProbes(): Promise<void> {
@@ -297,104 +226,21 @@ export class RewardLab {
     this.models = { ai: null, human: null };
     this.curves = { ai: [], human: [] };
     this.evaluations = { ai: null, human: null };
-    this.trainMessage = null;
+    this.trainer.message = null;
     this.importMessage = null;
-    this.restoreNotice = null;
+    this.saves.restoreNotice = null;
     this.generation += 1;
     this.publish();
     await old?.dispose();
   }
 
   /** Train the given slots one after the other on the current split; Cancel stops them all. */
-  async train(slots: readonly Slot[]): Promise<void> {
-    const worker = this.worker;
-    const split = this.split;
-    if (!worker || !split || this.training || !slots.length) return;
-    const controller = (this.trainController = new AbortController());
-    // The split came from the open run (or the probes, when none is open): the models belong to it.
-    const runId = this.lab.currentRun?.id ?? null;
-    this.trainMessage = null;
-    const trained: Slot[] = [];
-    try {
-      for (const slot of slots) {
-        await this.trainSlot(worker, slot, split, runId, controller.signal);
-        trained.push(slot);
-        void this.persist(slot, worker.encoder);
-      }
-      this.trainMessage = {
-        kind: 'ok',
-        text: `Trained: ${trained.map((s) => SLOT_NAMES[s]).join(', ')}.`,
-      };
-    } catch (error) {
-      const slot = slots[trained.length] ?? 'ai';
-      this.curves = { ...this.curves, [slot]: this.models[slot]?.history ?? [] };
-      this.trainMessage = {
-        kind: 'error',
-        text:
-          error instanceof CancelledError
-            ? `Training cancelled: ${SLOT_NAMES[slot]} is unchanged` +
-              (this.models[slot] ? ' (the previous model is kept).' : ' (none yet).')
-            : errorText(error),
-      };
-    } finally {
-      if (this.trainController === controller) this.trainController = null;
-      this.progress = null;
-      if (trained.length) this.afterModelsChanged();
-      if (this.restorePending) void this.restoreSaved();
-    }
+  train(slots: readonly Slot[]): Promise<void> {
+    return this.trainer.train(slots);
   }
 
   cancelTraining(): void {
-    this.trainController?.abort();
-  }
-
-  private async trainSlot(
-    worker: RewardWorkerLike,
-    slot: Slot,
-    split: RewardSplit,
-    runId: string | null,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const options = trainOptions(sanitizeSettings(this.settings), slot);
-    this.progress = { phase: 'embedding', slot, done: 0, total: 0 };
-    this.curves = { ...this.curves, [slot]: [] };
-    const live: EpochStats[] = [];
-    let flushTimer: ReturnType<typeof setTimeout> | undefined;
-    const flush = () => {
-      flushTimer = undefined;
-      if (this.trainController?.signal === signal)
-        this.curves = { ...this.curves, [slot]: [...live] };
-    };
-    try {
-      const result: TrainedModel = await worker.train(split[slot], options, {
-        model: slot,
-        signal,
-        onEmbedProgress: (done, total) =>
-          (this.progress = { phase: 'embedding', slot, done, total }),
-        onEpoch: (stats) => {
-          live.push(stats);
-          this.progress = { phase: 'epochs', slot, epoch: stats.epoch, epochs: options.epochs };
-          flushTimer ??= setTimeout(flush, CURVE_FLUSH_MS);
-        },
-      });
-      this.models = {
-        ...this.models,
-        [slot]: {
-          manifest: result.manifest,
-          head: result.head,
-          history: result.history,
-          training: result.metadata,
-          origin: 'trained',
-          splitKey: split.key,
-          runId,
-          madeAt: this.options.now(),
-          savedAt: null,
-        },
-      };
-      this.curves = { ...this.curves, [slot]: result.history };
-    } finally {
-      clearTimeout(flushTimer);
-    }
+    this.trainer.cancel();
   }
 
   /**
@@ -427,122 +273,15 @@ export class RewardLab {
       this.curves = { ...this.curves, [slot]: [] };
       this.importMessage = { kind: 'ok', text: `Loaded as the ${SLOT_NAMES[slot]}.` };
       this.afterModelsChanged();
-      void this.persist(slot, worker.encoder);
+      void this.saves.persist(slot, worker.encoder);
     } catch (error) {
       this.importMessage = { kind: 'error', text: errorText(error) };
     }
   }
 
-  /** The run store, opened once; a failed open is retried on the next call. */
-  private runStore(): Promise<RunStore> {
-    this.store ??= this.options.openStore().catch((error: unknown) => {
-      this.store = null;
-      throw error;
-    });
-    return this.store;
-  }
-
-  /**
-   * Save a slot's model with the run it belongs to, in the background. A failure only sets
-   * `saveError`: the model stays loaded, scored and exportable.
-   */
-  private async persist(slot: Slot, encoder: StartedEncoder): Promise<void> {
-    const model = this.models[slot];
-    if (!model?.runId) return;
-    try {
-      const store = await this.runStore();
-      const { manifest, head, runId, splitKey } = model;
-      const record = await store.saveRewardModel({
-        ...{ runId, slot, manifest, head, splitKey },
-        ...{ encoderModelId: encoder.modelId, encoderFingerprint: encoder.fingerprint },
-      });
-      // Only the model that was saved is marked: a newer one in the slot is not in storage.
-      if (this.models[slot] === model) {
-        this.models = { ...this.models, [slot]: { ...model, savedAt: record.savedAt } };
-      }
-      this.saveError = null;
-      void datasetStateFor(this.lab).refreshRewardModels();
-    } catch (error) {
-      this.saveError =
-        `The ${SLOT_NAMES[slot]} could not be saved with its run (${errorText(error)}). ` +
-        'It stays loaded in this tab: save it as files to keep it.';
-    }
-  }
-
-  /**
-   * Load the open run's saved models into the worker (the page calls this whenever the run or
-   * the encoder changes). Models saved on another encoder are named in `restoreNotice`, not
-   * loaded; a slot is left alone when `restoreReplaces` says it holds something as new, or when
-   * it changed while storage was being read.
-   */
-  async restoreSaved(): Promise<void> {
-    const token = ++this.restoreToken;
-    const runId = this.lab.currentRun?.id ?? null;
-    const worker = this.worker;
-    this.restoreNotice = null;
-    // Training replaces models in the worker meanwhile: restore once it ends instead.
-    this.restorePending = this.training;
-    if (!runId || !worker || this.training) return;
-    const before = this.models;
-    const records = await this.savedModels(runId);
-    if (!records || token !== this.restoreToken) return; // a newer call does its own restore
-    const fits = records.filter((r) => r.encoderFingerprint === worker.encoder.fingerprint);
-    this.noteForeign(records.filter((r) => !fits.includes(r)));
-    const wanted = fits.filter((r) => restoreReplaces(r, before[r.slot]));
-    const restored: Slot[] = [];
-    for (const record of wanted) {
-      if (token !== this.restoreToken || this.models[record.slot] !== before[record.slot]) break;
-      if (this.training) this.restorePending = true;
-      else if (await this.restoreOne(worker, record)) restored.push(record.slot);
-    }
-    if (restored.length) this.afterModelsChanged();
-  }
-
-  /** The run's saved models, or null (with a notice) when storage cannot be read. */
-  private async savedModels(runId: string): Promise<RewardModelRecord[] | null> {
-    try {
-      return await (await this.runStore()).rewardModels(runId);
-    } catch (error) {
-      this.restoreNotice = `The saved models for this run could not be read: ${errorText(error)}`;
-      return null;
-    }
-  }
-
-  private noteForeign(records: readonly RewardModelRecord[]): void {
-    const encoders = records
-      .map((r) => r.encoderModelId)
-      .filter((id, i, all) => all.indexOf(id) === i);
-    if (!encoders.length) return;
-    this.restoreNotice =
-      `Saved models for this run need encoder ${encoders.join(' or ')}; ` +
-      'load it to restore them.';
-  }
-
-  /** One saved model into the worker and its slot; false (with a notice) if it will not open. */
-  private async restoreOne(worker: RewardWorkerLike, record: RewardModelRecord): Promise<boolean> {
-    const { slot } = record;
-    try {
-      const manifest = await worker.useModel(record.manifest, record.head, slot);
-      this.models = {
-        ...this.models,
-        [slot]: {
-          manifest: record.manifest,
-          head: record.head,
-          history: [],
-          training: manifest.training ?? null,
-          origin: 'restored',
-          splitKey: record.splitKey,
-          runId: record.runId,
-          madeAt: this.options.now(),
-          savedAt: record.savedAt,
-        },
-      };
-      this.curves = { ...this.curves, [slot]: [] };
-      return true;
-    } catch (error) {
-      this.restoreNotice = `The saved ${SLOT_NAMES[slot]} could not be restored: ${errorText(error)}`;
-      return false;
-    }
+  /** Load the open run's saved models (see RunRewardModels.restore). */
+  restoreSaved(): Promise<void> {
+    return this.saves.restore();
   }
 
   private afterModelsChanged(): void {
@@ -640,25 +379,6 @@ export class RewardLab {
   }
 }
 
-/**
- * A saved model's manifest and head: from its two files, or from the one-file export (which
- * carries both inside; see combined-onnx.ts).
- */
-async function readModelFiles(
-  files: readonly File[],
-): Promise<{ manifestText: string; head: Uint8Array }> {
-  const [only] = files;
-  if (files.length === 1 && only && /\.onnx$/i.test(only.name)) {
-    const combined = readCombinedRewardModel(new Uint8Array(await only.arrayBuffer()));
-    return { manifestText: combined.manifestJson, head: combined.head };
-  }
-  const picked = pickModelFiles(files);
-  return {
-    manifestText: await picked.manifest.text(),
-    head: new Uint8Array(await picked.head.arrayBuffer()),
-  };
-}
-
 const perLab = new WeakMap<Lab, RewardLab>();
 
 /** The Reward page's state for this Lab, created on first use and kept across page switches. */
@@ -666,16 +386,4 @@ export function rewardLabFor(lab: Lab): RewardLab {
   let state = perLab.get(lab);
   if (!state) perLab.set(lab, (state = new RewardLab(lab)));
   return state;
-}
-
-/** Save bytes as a file through the browser's download (no server involved). */
-export function saveFile(name: string, data: string | Uint8Array, type: string): void {
-  const part = typeof data === 'string' ? data : new Uint8Array(data);
-  const url = URL.createObjectURL(new Blob([part], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  // Revoke later: the download reads the blob after this task ends.
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
