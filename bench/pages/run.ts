@@ -51,7 +51,7 @@ function result(
   const { path, before } = tally;
   const after = path.stats();
   const n = pairs.length;
-  const perPair = (key: keyof EngineStats) =>
+  const perPair = (key: Exclude<keyof EngineStats, 'lastReuseFallback'>) =>
     after && before ? (after[key] - before[key]) / n : null;
   const counts = promptTokenCounts(path.tokenizer, config, exemplars, pairs);
   const total = tally.ms.reduce((s, x) => s + x, 0);

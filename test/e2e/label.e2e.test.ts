@@ -95,7 +95,7 @@ describe('Label page', { timeout: 240_000 }, () => {
     const shown = await promptText(page);
     expect(shown.indexOf(first!.trim())).toBeLessThan(shown.indexOf(second!.trim()));
     const counts = await segmentCounts(page);
-    expect(counts.dataset! + counts.pair! + counts.ending!).toBe(counts.total);
+    expect(counts.bos! + counts.dataset! + counts.pair! + counts.ending!).toBe(counts.total);
     const chips = page.getByTestId('prompt-tokens').locator('.tok');
     expect(await chips.count()).toBeGreaterThan(0);
     expect(await chips.count()).toBeLessThanOrEqual(counts.total!);
@@ -124,7 +124,9 @@ describe('Label page', { timeout: 240_000 }, () => {
     const after = await distribution(page, 1);
     expect(after.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     const recounted = await segmentCounts(page);
-    expect(recounted.dataset! + recounted.pair! + recounted.ending!).toBe(recounted.total);
+    expect(recounted.bos! + recounted.dataset! + recounted.pair! + recounted.ending!).toBe(
+      recounted.total,
+    );
     expect(
       await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
     ).toBeUndefined();

@@ -67,8 +67,28 @@ export function byteLevelBpe(merges: [string, string][], options: { useRegex?: b
   };
 }
 
-/** A sentencepiece-style BPE (Llama 2 layout): spaces become "▁", a "▁" is prepended. */
-export function metaspaceBpe(pieces: string[], merges: [string, string][]) {
+/** Llama 2's post-processor: "<s>" (id 1) before every encoded text. */
+const BOS_TEMPLATE = {
+  type: 'TemplateProcessing',
+  single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+  pair: [
+    { SpecialToken: { id: '<s>', type_id: 0 } },
+    { Sequence: { id: 'A', type_id: 0 } },
+    { SpecialToken: { id: '<s>', type_id: 1 } },
+    { Sequence: { id: 'B', type_id: 1 } },
+  ],
+  special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+};
+
+/**
+ * A sentencepiece-style BPE (Llama 2 layout): spaces become "▁", a "▁" is prepended; with `bos`,
+ * Llama 2's post-processor that adds "<s>" by default.
+ */
+export function metaspaceBpe(
+  pieces: string[],
+  merges: [string, string][],
+  options: { bos?: boolean } = {},
+) {
   const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2 };
   for (const p of pieces) vocab[p] ??= Object.keys(vocab).length;
   for (const [a, b] of merges) vocab[a + b] ??= Object.keys(vocab).length;
@@ -111,7 +131,7 @@ export function metaspaceBpe(pieces: string[], merges: [string, string][]) {
       ],
     },
     pre_tokenizer: null,
-    post_processor: null,
+    post_processor: options.bos ? BOS_TEMPLATE : null,
     decoder: {
       type: 'Sequence',
       decoders: [

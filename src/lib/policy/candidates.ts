@@ -3,7 +3,7 @@
 // and under the sampler itself (q). Both are needed: pi_SFT for the KL, q for the importance
 // weights that turn the sample into an estimate of pi_SFT (see objective.ts).
 import { throwIfAborted, type LabelerEngine, type TokenLogprob } from '../rlaif/engine';
-import { segment, type LabelPrompt, type PromptConfig } from '../rlaif/prompt';
+import { promptBos, segment, type LabelPrompt, type PromptConfig } from '../rlaif/prompt';
 import { fnv1a } from '../rlaif/random';
 import type { Choice, Task } from '../rlaif/types';
 import { PolicyError } from './errors';
@@ -74,7 +74,7 @@ const INSTRUCTION: Record<Task, { dataset: string; label: string; ending: string
 export function policyPrompt(
   ctx: Pick<PolicyContext, 'task' | 'context'>,
   format: PromptConfig['format'],
-  engine: Pick<LabelerEngine, 'chatTemplate'>,
+  engine: Partial<Pick<LabelerEngine, 'chatTemplate' | 'tokenizer'>>,
 ): LabelPrompt {
   const words = INSTRUCTION[ctx.task];
   const parts = {
@@ -83,7 +83,8 @@ export function policyPrompt(
     body: '',
     assistant: words.ending,
   };
-  return segment(parts, format, format === 'chat' ? engine.chatTemplate : undefined);
+  const template = format === 'chat' ? engine.chatTemplate : undefined;
+  return segment(parts, format, template, promptBos(engine.tokenizer));
 }
 
 /** Stop at the next turn or delimiter: a response is one paragraph of the assistant's. */

@@ -8,7 +8,7 @@
 import { resolveAnswerToken } from './answer-tokens';
 import { throwIfAborted, type LabelerEngine } from './engine';
 import { logAddExp } from './preference';
-import { segment, type LabelPrompt, type PromptConfig } from './prompt';
+import { promptBos, segment, type LabelPrompt, type PromptConfig } from './prompt';
 import type { Task } from './types';
 
 export interface DirectConfig {
@@ -63,7 +63,7 @@ export function buildDirectPrompt(
   config: DirectConfig,
   context: string,
   response: string,
-  engine: Pick<LabelerEngine, 'chatTemplate'>,
+  engine: Partial<Pick<LabelerEngine, 'chatTemplate' | 'tokenizer'>>,
 ): LabelPrompt {
   const words = SCALE[config.task];
   const parts = {
@@ -72,7 +72,7 @@ export function buildDirectPrompt(
     body: `${words.responseLabel} - ${response.trim()}\n`,
     assistant: DIRECT_ENDING,
   };
-  return segment(parts, config.format, engine.chatTemplate);
+  return segment(parts, config.format, engine.chatTemplate, promptBos(engine.tokenizer));
 }
 
 /** Score ids after the ending: ids[k - 1] for "k"; `ten` is null when "10" needs two tokens. */

@@ -3,6 +3,17 @@
 // Prompts arrive split where a KV cache can be reused, outermost first, so an engine that keeps
 // caches never recomputes the preamble of a dataset or the context shared by a pair's two orders.
 
+/**
+ * The tokens a tokenizer's post-processor puts in front of a text when Hugging Face encodes it
+ * with its defaults (add_special_tokens=True): Llama 2's "<s>", Gemma's "<bos>", nothing for Qwen.
+ */
+export interface SpecialPrefix {
+  ids: number[];
+  tokens: string[];
+  /** Text that encodes to exactly `ids`, written at the start of raw prompts; null if none does. */
+  text: string | null;
+}
+
 /** Tokenizer access the core needs: answer-token resolution and prompt inspection. */
 export interface TokenizerAccess {
   /** Token ids for plain text; special-token strings such as "<|im_start|>" map to their ids. */
@@ -10,6 +21,8 @@ export interface TokenizerAccess {
   decode(ids: number[]): string;
   /** Size of the model's output distribution. */
   readonly vocabSize: number;
+  /** What raw prompts start with (see SpecialPrefix); absent or empty: nothing. */
+  readonly specialPrefix?: SpecialPrefix;
 }
 
 /**
@@ -17,7 +30,8 @@ export interface TokenizerAccess {
  * for each continuation. prefix[0] is shared by a whole dataset (template header, preamble,
  * exemplars); prefix[1] by the two orders of one pair (its context). Every boundary falls right
  * after a newline, where byte-level and sentencepiece tokenizers do not merge across it; an engine
- * must still check that tokenizing the parts separately equals tokenizing the whole.
+ * must still run exactly the whole text's tokens (encoding a part alone can differ, e.g. with a
+ * Prepend "▁" normalizer) and reuse a cache only where the whole has a token edge.
  */
 export interface ScoreRequest {
   prefix: string[];

@@ -1,12 +1,12 @@
 // The prompt inspector's logic: a prompt (as the labeler builds it) cut into the tokens the
 // engine scores, each tagged with the prompt segment it starts in, with token counts per segment.
-// The engine tokenizes the segments separately only when that equals tokenizing the whole text,
-// so the whole text's encoding is always what it scores; that is what we split here.
+// Engines always run the whole text's encoding (cut into cached runs where segments end on a
+// token edge); that is what we split here. A leading BOS is its own segment.
 import type { TokenizerAccess } from './engine';
 import { fullText, type LabelPrompt } from './prompt';
 
 /** The prompt's cacheable parts, outermost first (see ScoreRequest). */
-export const SEGMENTS = ['dataset', 'pair', 'ending'] as const;
+export const SEGMENTS = ['bos', 'dataset', 'pair', 'ending'] as const;
 export type SegmentName = (typeof SEGMENTS)[number];
 
 /** One chip: usually one token; several when one character's bytes span tokens (e.g. an emoji). */
@@ -24,7 +24,7 @@ export interface PromptInspection {
   total: number;
   /** The pieces join back to `text` (false for tokenizers that normalise text, e.g. lowercase). */
   exact: boolean;
-  /** Pieces that start in one segment and end in the next: the engine then skips its KV cache. */
+  /** Pieces that start in one segment and end in the next: the cache there stops a token early. */
   straddling: number;
 }
 
@@ -61,10 +61,17 @@ export function tokenPieces(
   return pieces;
 }
 
-/** Which segment a character offset falls in, given where segments 1 and 2 start. */
-function segmentAt(offset: number, starts: readonly [number, number]): SegmentName {
-  if (offset < starts[0]) return 'dataset';
-  return offset < starts[1] ? 'pair' : 'ending';
+/** Which segment a character offset falls in, given where dataset, pair and ending start. */
+function segmentAt(offset: number, starts: readonly [number, number, number]): SegmentName {
+  if (offset < starts[0]) return 'bos';
+  if (offset < starts[1]) return 'dataset';
+  return offset < starts[2] ? 'pair' : 'ending';
+}
+
+/** Characters of the tokenizer's BOS at the start of `text` (raw prompts, many chat templates). */
+function bosLength(text: string, tok: TokenizerAccess): number {
+  const bos = tok.specialPrefix?.text;
+  return bos && text.startsWith(bos) ? bos.length : 0;
 }
 
 /** Tokenize a labeling prompt and tag each token with its segment. */
@@ -72,8 +79,9 @@ export function inspectPrompt(prompt: LabelPrompt, tok: TokenizerAccess): Prompt
   const text = fullText(prompt);
   const ids = tok.encode(text);
   const [dataset, pair] = prompt.prefix;
-  const starts: [number, number] = [dataset.length, dataset.length + pair.length];
-  const counts: Record<SegmentName, number> = { dataset: 0, pair: 0, ending: 0 };
+  const bos = bosLength(text, tok);
+  const starts: [number, number, number] = [bos, dataset.length, dataset.length + pair.length];
+  const counts: Record<SegmentName, number> = { bos: 0, dataset: 0, pair: 0, ending: 0 };
   const pieces: TokenPiece[] = [];
   let offset = 0;
   let straddling = 0;

@@ -15,6 +15,7 @@ import {
 } from './preference';
 import {
   buildPrompt,
+  promptBos,
   withRationale,
   type Exemplar,
   type LabelPrompt,
@@ -181,10 +182,11 @@ export function promptsFor(
   config: LabelingConfig,
   exemplars: readonly Exemplar[],
   pair: Pick<PreferencePair, 'context' | 'candidates'>,
-  engine: Pick<LabelerEngine, 'chatTemplate'>,
+  engine: Partial<Pick<LabelerEngine, 'chatTemplate' | 'tokenizer'>>,
 ): LabelPrompt[] {
   const template = config.prompt.format === 'chat' ? engine.chatTemplate : undefined;
+  const bos = promptBos(engine.tokenizer);
   return ordersFor(config).map((o) =>
-    buildPrompt(config.prompt, exemplars, pair.context, shown(pair, o), template),
+    buildPrompt(config.prompt, exemplars, pair.context, shown(pair, o), template, bos),
   );
 }

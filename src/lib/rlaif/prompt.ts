@@ -1,7 +1,7 @@
 // The labeling prompt in the paper's four parts: preamble, optional few-shot exemplars (with
 // optional rationales), the sample, and the ending whose next token is scored. Built as cacheable
 // segments (see ScoreRequest): [dataset prefix, pair prefix] + one continuation per order.
-import type { ChatTemplate } from './engine';
+import type { ChatTemplate, TokenizerAccess } from './engine';
 import {
   EXEMPLAR_CLOSE,
   EXEMPLAR_OPEN,
@@ -107,16 +107,30 @@ function askText(config: PromptConfig): { user: string; assistant: string } {
 }
 
 /**
- * Lay out prompt parts as cacheable segments. Raw text for base models; with a chat template the
- * parts form the user turn and `assistant` opens the assistant turn, the cuts kept where they were.
+ * The text a raw prompt starts with: what the tokenizer's post-processor adds by default (BOS for
+ * Llama 2 or Gemma), so a base model reads what Hugging Face's encode would give it.
+ */
+export function promptBos(tokenizer: TokenizerAccess | undefined): string {
+  return tokenizer?.specialPrefix?.text ?? '';
+}
+
+/**
+ * Lay out prompt parts as cacheable segments. Raw text for base models, after `bos` (once: a
+ * prompt that already starts with it keeps its own); with a chat template the parts form the user
+ * turn and `assistant` opens the assistant turn, the cuts kept where they were. Chat prompts get
+ * no BOS of ours: the template writes its own, as apply_chat_template does in Hugging Face.
  */
 export function segment(
   parts: { dataset: string; pair: string; body: string; assistant: string },
   format: PromptConfig['format'],
   template?: ChatTemplate,
+  bos = '',
 ): LabelPrompt {
   const { dataset, pair, body, assistant } = parts;
-  if (format === 'raw') return { prefix: [dataset, pair], continuation: body + assistant };
+  if (format === 'raw') {
+    const start = dataset.startsWith(bos) ? dataset : bos + dataset;
+    return { prefix: [start, pair], continuation: body + assistant };
+  }
   if (!template) {
     throw new PromptError('This model has no chat template: use the raw prompt format for it.');
   }
@@ -136,6 +150,7 @@ export function buildPrompt(
   context: string,
   candidates: readonly [string, string],
   template?: ChatTemplate,
+  bos = '',
 ): LabelPrompt {
   const ask = askText(config);
   const parts = {
@@ -144,7 +159,7 @@ export function buildPrompt(
     body: candidateLines(config.task, candidates) + ask.user,
     assistant: ask.assistant,
   };
-  return segment(parts, config.format, template);
+  return segment(parts, config.format, template, bos);
 }
 
 /** Chain of thought, step two: the step-one prompt, the rationale, then the normal ending. */

@@ -38,7 +38,7 @@ function expectConsistent(inspection: PromptInspection, tok: HfTokenizer) {
   expect(inspection.exact).toBe(true);
   expect(pieces.map((p) => p.text).join('')).toBe(text);
   expect(pieces.flatMap((p) => p.ids)).toEqual(tok.encode(text));
-  expect(counts.dataset + counts.pair + counts.ending).toBe(total);
+  expect(counts.bos + counts.dataset + counts.pair + counts.ending).toBe(total);
   expect(total).toBe(tok.encode(text).length);
   // No piece shows half a character.
   for (const p of pieces) expect(p.text).not.toContain('\uFFFD');
@@ -119,6 +119,20 @@ describe('inspectPrompt on other tokenizer families', () => {
     expectConsistent(inspection, tok);
     expect(inspection.pieces.map((p) => p.text)).toContain(' rent');
     expect(inspection.counts.pair).toBe(0);
+  });
+
+  it('sentencepiece with a BOS post-processor: <s> is a segment of its own, once', () => {
+    const tok = loadTokenizer(
+      metaspaceBpe(['▁', 'a', 'b', '\n', '='], [['▁', 'a']], { bos: true }),
+    );
+    const [prompt] = promptsFor(config({ preamble: 'custom', customPreamble: 'a b' }), [], pair, {
+      tokenizer: tok,
+    });
+    const inspection = inspectPrompt(prompt!, tok);
+    expect(inspection.pieces[0]).toMatchObject({ text: '<s>', ids: [1], segment: 'bos' });
+    expect(inspection.pieces.filter((p) => p.segment === 'bos')).toHaveLength(1);
+    expect(inspection.counts.bos).toBe(1);
+    expect(inspection.pieces[1]).toMatchObject({ segment: 'dataset' });
   });
 
   it('counts a token merged across a segment boundary once, and flags it', () => {

@@ -15,6 +15,7 @@ import {
 } from '../../rlaif/engine';
 import { mulberry32 } from '../../rlaif/random';
 import { logSoftmax, sampleTokenWithLogprob, topK } from '../sampling';
+import { idsKey, promptIds, type PromptEncoder, type ReuseFallback } from '../prompt-ids';
 import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import {
   CausalLM,
@@ -42,9 +43,15 @@ export interface OnnxEngineOptions {
 export interface EngineStats {
   forwardCalls: number;
   tokensComputed: number;
+  /** Prefix segments whose KV cache was found, not computed. */
   prefixHits: number;
-  /** Prompts whose segments tokenized differently from the whole, so nothing was reused. */
+  /**
+   * Requests where a segment boundary fell inside a token of the whole prompt, so that segment's
+   * cache stopped short of it (at the last token edge before it). 0 with reuse working fully.
+   */
   reuseFallbacks: number;
+  /** Why reuse last stopped short; null when it never did. */
+  lastReuseFallback: ReuseFallback | null;
 }
 
 const PREFIX_CACHE_SIZE = 4;
@@ -101,7 +108,9 @@ export class OnnxEngine implements LabelerEngine {
     tokensComputed: 0,
     prefixHits: 0,
     reuseFallbacks: 0,
+    lastReuseFallback: null,
   };
+  /** Prefix caches keyed by their token ids (idsKey), so identical id prefixes hit. */
   private readonly prefixes = new Map<string, KvCache>();
   private readonly encoded = new Map<string, number[]>();
   /** One request at a time: a session runs one call at a time, and caches are shared state. */
@@ -188,23 +197,27 @@ export class OnnxEngine implements LabelerEngine {
     }
   }
 
-  /** The KV cache after the prefix segments, from the cache or computed segment by segment. */
-  private async prefixCache(prefix: string[], signal?: AbortSignal): Promise<KvCache | null> {
+  /** The KV cache after ids[0, cuts.at(-1)), from the cache or computed cut by cut. */
+  private async prefixCache(
+    ids: number[],
+    cuts: number[],
+    signal?: AbortSignal,
+  ): Promise<KvCache | null> {
     let past: KvCache | null = null;
-    let key = '';
-    for (const segment of prefix) {
-      if (!segment) continue;
-      key += `\u0000${segment}`;
+    let done = 0;
+    for (const cut of cuts) {
+      const key = idsKey(ids.slice(0, cut));
       const hit = this.prefixes.get(key);
       if (hit) {
         this.stats.prefixHits++;
         this.prefixes.delete(key); // re-insert: most recently used last
         this.prefixes.set(key, hit);
         past = hit;
-        continue;
+      } else {
+        past = await this.extend(ids.slice(done, cut), past, signal);
+        this.remember(key, past);
       }
-      past = await this.extend(this.encode(segment, true), past, signal);
-      this.remember(key, past);
+      done = cut;
     }
     return past;
   }
@@ -220,35 +233,38 @@ export class OnnxEngine implements LabelerEngine {
     }
   }
 
-  /** Token ids of each continuation after the prefix, or null when segment-wise tokenizing differs. */
-  private segmentIds(prefix: string[], continuation: string): number[] | null {
-    const parts = [...prefix.map((p) => this.encode(p, true)), this.encode(continuation, false)];
-    const whole = this.tokenizer.encode(prefix.join('') + continuation);
-    const joined = parts.flat();
-    const same = joined.length === whole.length && joined.every((id, i) => id === whole[i]);
-    return same ? parts[parts.length - 1]! : null;
-  }
+  /** Prefix texts are memoised (a dataset's is shared by every pair); whole prompts are not. */
+  private readonly encoder: PromptEncoder = {
+    head: (text) => this.encode(text, true),
+    whole: (text) => this.encode(text, false),
+  };
 
-  /** For each continuation: its token ids and the cache it runs after (null: from scratch). */
+  /**
+   * For each continuation: the ids to run and the cache they run after (null: from scratch).
+   * Together they are always exactly the whole prompt's ids (see prompt-ids.ts).
+   */
   private async plan(prefix: string[], continuations: string[], signal?: AbortSignal) {
-    const whole = (c: string) => ({ ids: this.tokenizer.encode(prefix.join('') + c), past: null });
-    let ids = this.reusePrefix ? continuations.map((c) => this.segmentIds(prefix, c)) : null;
-    if (ids?.some((x) => x === null)) {
-      this.stats.reuseFallbacks++;
-      ids = null;
-    }
-    if (!ids) {
-      const plans = continuations.map(whole);
-      for (const p of plans) this.checkLength(p.ids.length);
-      return plans;
-    }
-    const prefixTokens = prefix.reduce(
-      (n, segment) => n + (segment ? this.encode(segment, true).length : 0),
-      0,
+    const plans = continuations.map((c) =>
+      this.reusePrefix
+        ? promptIds(this.encoder, prefix, c)
+        : promptIds(this.encoder, [], prefix.join('') + c),
     );
-    for (const x of ids) this.checkLength(prefixTokens + x!.length);
-    const past = await this.prefixCache(prefix, signal);
-    return ids.map((x) => ({ ids: x!, past }));
+    for (const p of plans) this.checkLength(p.ids.length);
+    const fallback = plans.find((p) => p.fallback)?.fallback;
+    if (fallback) {
+      this.stats.reuseFallbacks++;
+      this.stats.lastReuseFallback = fallback;
+    }
+    // One cache per distinct prefix: the continuations of one request usually share it.
+    const pasts = new Map<string, KvCache | null>();
+    const runs: { ids: number[]; past: KvCache | null }[] = [];
+    for (const p of plans) {
+      const at = p.cuts.at(-1) ?? 0;
+      const key = idsKey(p.ids.slice(0, at));
+      if (!pasts.has(key)) pasts.set(key, await this.prefixCache(p.ids, p.cuts, signal));
+      runs.push({ ids: p.ids.slice(at), past: pasts.get(key)! });
+    }
+    return runs;
   }
 
   private exclusive<T>(job: () => Promise<T>): Promise<T> {

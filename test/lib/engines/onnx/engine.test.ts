@@ -114,21 +114,36 @@ describe('OnnxEngine.scoreNextToken', () => {
     expect(e.stats.tokensComputed).toBeLessThan(naive.stats.tokensComputed / 1.5);
   });
 
-  it('falls back to no reuse when the segments tokenize differently from the whole', async () => {
+  it('cuts the cache short where a boundary falls inside a token, says why, and stays exact', async () => {
     const e = await engine();
-    // "Summary" split as "Sum" | "mary" would tokenize differently than the whole word.
-    const [scores] = await e.scoreNextToken({
-      prefix: ['Preferred Sum', 'mary'],
-      continuations: ['='],
-      tokenIds: [52],
-    });
+    // "Summary" split as "Sum" | "mary": the boundary falls inside the whole word's token.
+    const request = { prefix: ['Preferred Sum', 'mary'], continuations: ['='], tokenIds: [52] };
+    const [scores] = await e.scoreNextToken(request);
     const [expected] = await reference.scoreNextToken({
       prefix: ['Preferred Summary'],
       continuations: ['='],
       tokenIds: [52],
     });
     expect(e.stats.reuseFallbacks).toBe(1);
+    expect(e.stats.lastReuseFallback).toMatchObject({
+      reason: 'boundary-inside-token',
+      segment: 0,
+    });
     expect(Math.abs(scores!.logprobs[0]! - expected!.logprobs[0]!)).toBeLessThan(TOL);
+    // The boundary after "mary" is a token edge: its cache is kept and found again.
+    await e.scoreNextToken(request);
+    expect(e.stats.prefixHits).toBeGreaterThanOrEqual(1);
+    expect(e.stats.reuseFallbacks).toBe(2);
+  });
+
+  it('keys prefix caches by token ids: the same ids from other segment texts hit', async () => {
+    const e = await engine();
+    const ask = (prefix: string[]) =>
+      e.scoreNextToken({ prefix, continuations: ['Summary='], tokenIds: [52] });
+    const [split] = await ask(['You judge summaries.\n', '\nText - A cat.\n']);
+    const [joined] = await ask(['You judge summaries.\n\nText - A cat.\n']);
+    expect(e.stats.prefixHits).toBe(1);
+    expect(joined!.logprobs).toEqual(split!.logprobs);
   });
 });
 

@@ -9,16 +9,19 @@ import {
   CaptureProcessor,
   serveCapture,
 } from '../../../../src/lib/engines/webllm/logit-processor';
-import { byteLevelBpe, CHATML_TEMPLATE } from '../../../support/tokenizers';
+import { createLabeler, DEFAULT_LABELING } from '../../../../src/lib/rlaif/labeler';
+import { byteLevelBpe, CHATML_TEMPLATE, metaspaceBpe } from '../../../support/tokenizers';
 
 const MODEL = 'SmolLM2-360M-Instruct-q4f32_1-MLC';
 
-function tokenizerHost(): typeof fetch {
+function tokenizerHost(
+  tokenizer: object = byteLevelBpe([]),
+  config: object = { chat_template: CHATML_TEMPLATE },
+): typeof fetch {
   return (async (input: RequestInfo | URL) => {
     const url = String(input);
-    if (url.endsWith('/tokenizer.json')) return Response.json(byteLevelBpe([]));
-    if (url.endsWith('/tokenizer_config.json'))
-      return Response.json({ chat_template: CHATML_TEMPLATE });
+    if (url.endsWith('/tokenizer.json')) return Response.json(tokenizer);
+    if (url.endsWith('/tokenizer_config.json')) return Response.json(config);
     return new Response('missing', { status: 404 });
   }) as typeof fetch;
 }
@@ -88,13 +91,13 @@ function fakes(logits: Float32Array) {
   return { worker, mlc, requests };
 }
 
-async function engineWith(logits: Float32Array, fullVocab: boolean) {
+async function engineWith(logits: Float32Array, fullVocab: boolean, host = tokenizerHost()) {
   const f = fakes(logits);
   const configs: MLCEngineConfig[] = [];
   const engine = await WebLlmEngine.create({
     modelId: MODEL,
     fullVocab,
-    fetch: tokenizerHost(),
+    fetch: host,
     cache: null,
     createWorker: () => f.worker,
     createEngine: async (_w, _id, config) => (configs.push(config), f.mlc),
@@ -173,5 +176,42 @@ describe('WebLlmEngine glue (fake web-llm)', () => {
     });
     await expect(load).rejects.toMatchObject({ kind: 'needs-f16' });
     await expect(load).rejects.toBeInstanceOf(WebLlmError);
+  });
+});
+
+describe('WebLlmEngine prompts on a tokenizer that adds BOS (fake web-llm)', () => {
+  // Llama 2 style: sentencepiece with a Prepend normalizer and <s> by post-processor.
+  const pieces = [...new Set([...'▁Preferred▁Summary=0123456789\n'])];
+  const sentencepiece = metaspaceBpe(pieces, [], { bos: true });
+  const logits = new Float32Array(Object.keys(sentencepiece.model.vocab).length).fill(0);
+  const pair = { id: 'p', context: 'Some text.', candidates: ['One.', 'Two.'] as [string, string] };
+  const INST =
+    "{{ bos_token }}{% for m in messages %}[INST] {{ m['content'] }} [/INST]{% endfor %}";
+
+  it('a raw prompt reaches web-llm with <s> in front, once', async () => {
+    const { engine, requests } = await engineWith(logits, true, tokenizerHost(sentencepiece, {}));
+    expect(engine.tokenizer.specialPrefix.ids).toEqual([1]);
+    await createLabeler(engine, DEFAULT_LABELING, []).label(pair);
+    const prompts = requests.map((r) => r.prompt as string);
+    expect(prompts).toHaveLength(2); // both orders
+    for (const prompt of prompts) {
+      expect(prompt.startsWith('<s>')).toBe(true);
+      expect(prompt.split('<s>')).toHaveLength(2);
+      expect(engine.tokenizer.encode(prompt)[0]).toBe(1);
+    }
+  });
+
+  it('a chat template that writes bos_token itself is not given a second one', async () => {
+    const host = tokenizerHost(sentencepiece, { chat_template: INST, bos_token: '<s>' });
+    const { engine, requests } = await engineWith(logits, true, host);
+    const chat = {
+      ...DEFAULT_LABELING,
+      prompt: { ...DEFAULT_LABELING.prompt, format: 'chat' as const },
+    };
+    await createLabeler(engine, chat, []).label(pair);
+    for (const request of requests) {
+      expect((request.prompt as string).startsWith('<s>[INST] ')).toBe(true);
+      expect((request.prompt as string).split('<s>')).toHaveLength(2);
+    }
   });
 });
