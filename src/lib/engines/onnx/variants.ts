@@ -25,7 +25,16 @@ export class HubListingError extends Error {
 }
 
 /** Display order: full precision first, then smaller and smaller. */
-const ORDER: OnnxVariant[] = ['fp32', 'fp16', 'int8', 'uint8', 'q8', 'q4', 'q4f16', 'bnb4'];
+export const VARIANT_ORDER: readonly OnnxVariant[] = [
+  'fp32',
+  'fp16',
+  'int8',
+  'uint8',
+  'q8',
+  'q4',
+  'q4f16',
+  'bnb4',
+];
 
 /** The chunk index of `path` as external data of `graph` (0 for X.onnx_data), or -1. */
 function chunkIndex(path: string, graph: string): number {
@@ -37,7 +46,7 @@ function chunkIndex(path: string, graph: string): number {
 /** Every variant whose graph is among `files` (paths relative to the folder). */
 export function variantsFromFiles(files: FolderFile[]): VariantInfo[] {
   const byPath = new Map(files.map((f) => [f.path, f]));
-  return ORDER.flatMap((variant) => {
+  return VARIANT_ORDER.flatMap((variant) => {
     const graph = `onnx/${VARIANT_FILES[variant]}`;
     const main = byPath.get(graph);
     if (!main) return [];
@@ -140,4 +149,35 @@ export function formatBytes(bytes: number | null): string {
   if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
   if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} kB`;
   return `${bytes} B`;
+}
+
+export interface VariantOption {
+  variant: OnnxVariant;
+  label: string;
+  disabled: boolean;
+  recommended: boolean;
+}
+
+/** The picker's entries: each published variant with its size, cached or not, runnable or not. */
+export function variantOptions(
+  variants: VariantInfo[],
+  adapter: Adapter,
+  cached: readonly OnnxVariant[] = [],
+): VariantOption[] {
+  const best = recommendVariant(variants, adapter)?.variant;
+  return variants.map((v) => {
+    const reason = unavailableReason(v.variant, adapter);
+    const notes = [
+      v.variant === best ? 'recommended' : '',
+      cached.includes(v.variant) ? 'cached' : '',
+      reason ?? '',
+    ].filter(Boolean);
+    const label = `${v.variant} · ${formatBytes(v.bytes)}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+    return {
+      variant: v.variant,
+      label,
+      disabled: reason !== null,
+      recommended: v.variant === best,
+    };
+  });
 }

@@ -5,6 +5,7 @@ import {
   HubListingError,
   recommendVariant,
   unavailableReason,
+  variantOptions,
   variantsFromFiles,
   type Adapter,
 } from '../../../../src/lib/engines/onnx/variants';
@@ -111,5 +112,23 @@ describe('formatBytes', () => {
     expect(formatBytes(4_940_524_000)).toBe('4.94 GB');
     expect(formatBytes(524_000)).toBe('524 kB');
     expect(formatBytes(null)).toBe('size unknown');
+  });
+});
+
+describe('variantOptions', () => {
+  it('labels sizes, the recommendation and cached copies; disables f16 without shader-f16', () => {
+    const smol = variantsOf(LISTINGS.smollm2_135m);
+    const options = variantOptions(smol, GPU, ['q4']);
+    expect(options.map((o) => o.label)).toEqual([
+      'fp32 · 654 MB',
+      'fp16 · 327 MB (needs shader-f16, which this GPU lacks)',
+      'int8 · 165 MB',
+      'uint8 · 165 MB',
+      'q4 · 200 MB (recommended, cached)',
+      'q4f16 · 134 MB (needs shader-f16, which this GPU lacks)',
+    ]);
+    expect(options.filter((o) => o.disabled).map((o) => o.variant)).toEqual(['fp16', 'q4f16']);
+    expect(variantOptions(smol, F16).find((o) => o.recommended)!.variant).toBe('q4f16');
+    expect(variantOptions(smol, WASM).every((o) => !o.disabled)).toBe(true);
   });
 });
