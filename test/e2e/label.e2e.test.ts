@@ -79,6 +79,7 @@ describe('Label page', { timeout: 240_000 }, () => {
       .evaluateAll((os) => os.map((o) => o.textContent?.trim()));
     // The embedded model loaded from this same folder at start-up, so its copy is cached.
     expect(options).toEqual([`fp32 · ${size} (recommended, cached)`]);
+    await screenshot(page, 'label-variants');
     await page.getByRole('combobox', { name: 'Runs on' }).selectOption('wasm');
     await page.getByRole('button', { name: 'Load model' }).click();
     await expect
