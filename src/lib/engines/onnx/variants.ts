@@ -138,7 +138,7 @@ export function recommendVariant(
   if (first === best) return { variant: first, why };
   return {
     variant: first,
-    why: `${first} is the best for ${on} that this repo publishes (no ${best})`,
+    why: `the best for ${on} that this model publishes (no ${best})`,
   };
 }
 

@@ -92,7 +92,7 @@ describe('recommendVariant', () => {
     expect(rec(LISTINGS.smollm2_135m, F16)!.why).toMatch(/shader-f16/);
     const gemma = rec(LISTINGS.gemma3_270m, GPU)!;
     expect(gemma.why).toBe(
-      'fp32 is the best for WebGPU without shader-f16 that this repo publishes (no q4)',
+      'the best for WebGPU without shader-f16 that this model publishes (no q4)',
     );
     expect(gemma.why).not.toContain('\n');
   });
