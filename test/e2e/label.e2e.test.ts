@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatBytes } from '../../src/lib/engines/onnx/variants';
 import { launch, openPage, screenshot } from './browser';
 
 // The Label page on the built site: the embedded model loads in a worker, labels the first probe,
@@ -31,6 +32,19 @@ describe('Label page', { timeout: 240_000 }, () => {
     expect(before).toBeLessThan(1);
     const second = Number(await meters.nth(1).getAttribute('aria-valuenow'));
     expect(before + second).toBeCloseTo(1, 6);
+
+    // The model report: what was loaded, how the graph is fed, and the measured speed.
+    const report = page.getByTestId('model-report');
+    const graphSize = formatBytes(readFileSync('models/tiny-llama/onnx/model.onnx').length);
+    expect(await report.textContent()).toContain(`fp32 on WASM, ${graphSize} (onnx/model.onnx)`);
+    expect(await report.textContent()).toContain(
+      'input_ids, attention_mask, position_ids, past_key_values.{0..1}.{key,value}',
+    );
+    expect(await report.textContent()).toContain('float32 (logits float32)');
+    await expect
+      .poll(() => page.getByTestId('report-speed').textContent(), { timeout: 30_000 })
+      .toMatch(/\d+(\.\d)? prefill tokens\/s \(\d+ tokens in \d+ ms over the last \d scoring call/);
+    expect(await page.getByTestId('report-reuse').textContent()).toMatch(/^(on|active)/);
     await screenshot(page, 'label');
 
     // Edit the first candidate: the labeler runs again and the bars change.
@@ -43,6 +57,37 @@ describe('Label page', { timeout: 240_000 }, () => {
       })
       .not.toBe(before);
     expect(errors).toEqual([]);
+  });
+
+  it('offers only the variants a self-served folder has, then loads the one recommended', async () => {
+    const { page, errors } = await openPage(browser, `${url}#/label`);
+    await expect
+      .poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 })
+      .toMatch(/Loaded/);
+    await page
+      .getByRole('combobox', { name: 'Model', exact: true })
+      .selectOption({ label: 'Hugging Face ONNX model (id or URL)' });
+    await page.getByRole('textbox', { name: 'Model id or folder URL' }).fill('./models/tiny-llama');
+    const note = page.getByTestId('variant-note');
+    await expect
+      .poll(() => note.textContent(), { timeout: 30_000 })
+      .toMatch(/1 variant, as the folder serves them/);
+    const size = formatBytes(readFileSync('models/tiny-llama/onnx/model.onnx').length);
+    const options = await page
+      .getByTestId('variant-select')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => o.textContent?.trim()));
+    // The embedded model loaded from this same folder at start-up, so its copy is cached.
+    expect(options).toEqual([`fp32 · ${size} (recommended, cached)`]);
+    await screenshot(page, 'label-variants');
+    await page.getByRole('combobox', { name: 'Runs on' }).selectOption('wasm');
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await expect
+      .poll(() => page.getByTestId('model-status').textContent(), { timeout: 60_000 })
+      .toMatch(/Loaded \.\/models\/tiny-llama on WASM/); // the embedded one ends in a slash
+    expect(await page.getByTestId('model-report').textContent()).toMatch(/fp32 on WASM/);
+    // The browser logs each HEAD probe of a variant the folder lacks as a 404; nothing else.
+    expect(errors.filter((e) => !e.includes('status of 404 (Not Found)'))).toEqual([]);
   });
 
   it('renders hostile text inertly', async () => {

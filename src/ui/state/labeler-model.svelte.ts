@@ -5,6 +5,7 @@ import type { GpuStatus } from '../../lib/gpu/webgpu';
 import { createEngineWorker, WorkerEngine } from '../../lib/engines/worker/client';
 import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
 import type { OnnxVariant } from '../../lib/engines/onnx/model-files';
+import type { ModelReport } from '../../lib/engines/onnx/report';
 import { WebLlmError, type WebLlmErrorKind } from '../../lib/engines/webllm/errors';
 import type { LoadProgress } from '../../lib/engines/webllm/engine';
 import { lostModelMessage, watchForLoss } from '../../lib/engines/webllm/watch-engine';
@@ -74,6 +75,8 @@ export interface OnnxModelChoice {
 export class LabelerModel {
   load: LoadState = $state({ phase: 'idle' });
   warnings: string[] = $state([]);
+  /** The ONNX model report (variant, files, graph, reuse, tokens/s); null for web-llm. */
+  report: ModelReport | null = $state(null);
   /** Bumped on every successful load, so views can re-run work that depends on the model. */
   generation = $state(0);
 
@@ -100,6 +103,9 @@ export class LabelerModel {
               this.load = { phase: 'loading', file: p.file, loaded: p.loaded, total: p.total };
           },
           onWarning: (w) => (this.warnings = [...this.warnings, w]),
+          onReport: (r) => {
+            if (this.loadController === controller) this.report = r;
+          },
         },
       );
       // A newer load replaced this one while it ran: this engine is nobody's.
@@ -200,6 +206,7 @@ export class LabelerModel {
     this.engine_ = null;
     await old?.dispose();
     this.warnings = [];
+    this.report = null;
     const controller = (this.loadController = new AbortController());
     this.load = { phase: 'loading', file: 'config.json', loaded: 0, total: null };
     return controller;

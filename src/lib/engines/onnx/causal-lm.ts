@@ -224,6 +224,11 @@ export class CausalLM {
     return result.logits.subarray(at, at + result.vocab);
   }
 
+  /** The names the graph declares (the model report lists them). */
+  get io(): { inputs: readonly string[]; outputs: readonly string[] } {
+    return { inputs: this.session.inputNames, outputs: this.session.outputNames };
+  }
+
   async release(): Promise<void> {
     await this.session.release();
   }

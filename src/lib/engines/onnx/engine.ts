@@ -151,6 +151,11 @@ export class OnnxEngine implements LabelerEngine {
     return this.lm.ep;
   }
 
+  /** The session's input and output names, for the model report. */
+  get sessionIo(): { inputs: readonly string[]; outputs: readonly string[] } {
+    return this.lm.io;
+  }
+
   private encode(text: string, remember: boolean): number[] {
     const known = this.encoded.get(text);
     if (known) return known;

@@ -13,6 +13,7 @@ import type {
 import type { ExecutionProvider } from '../onnx/causal-lm';
 import type { EngineStats } from '../onnx/engine';
 import { folderUrl, type FileProgress } from '../onnx/model-files';
+import type { ModelReport } from '../onnx/report';
 import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import {
   reviveError,
@@ -35,6 +36,8 @@ export class WorkerCrashedError extends Error {
 export interface WorkerLoadOptions {
   onProgress?: (progress: FileProgress) => void;
   onWarning?: (message: string) => void;
+  /** The model report: once with the load, then after every call (tokens/s, reuse). */
+  onReport?: (report: ModelReport) => void;
   signal?: AbortSignal;
 }
 
@@ -59,7 +62,10 @@ export class WorkerEngine implements LabelerEngine {
     const channel = new Channel<WorkerRequest, WorkerResponse>(worker, {
       revive: (message) => reviveError(message.error),
       crashed: (detail) => new WorkerCrashedError(detail),
-      onResult: (message) => void (message.stats && (stats.last = message.stats)),
+      onResult: (message) => {
+        if (message.stats) stats.last = message.stats;
+        if (message.report) options.onReport?.(message.report);
+      },
     });
     // Resolve relative folders here: inside the worker they would resolve against its script URL.
     const resolved = { ...spec, source: folderUrl(spec.source) };
@@ -73,6 +79,7 @@ export class WorkerEngine implements LabelerEngine {
         },
       },
     );
+    options.onReport?.(loaded.report);
     const tokenizer = loadTokenizer(loaded.tokenizer, loaded.tokenizerConfig);
     const template = chatTemplateFrom(loaded.tokenizerConfig as TokenizerConfig);
     return new WorkerEngine(

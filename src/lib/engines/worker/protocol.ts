@@ -4,6 +4,7 @@ import type { GenerateRequest, ScoreRequest } from '../../rlaif/engine';
 import { CancelledError } from '../../rlaif/engine';
 import type { ExecutionProvider } from '../onnx/causal-lm';
 import type { EngineStats } from '../onnx/engine';
+import type { ModelReport } from '../onnx/report';
 import {
   ModelLoadError,
   type FileProgress,
@@ -33,13 +34,14 @@ export interface LoadedModel {
   tokenizer: Record<string, unknown>;
   tokenizerConfig: Record<string, unknown>;
   config: Record<string, unknown>;
+  report: ModelReport;
 }
 
 export type WorkerResponse =
   | { id: number; kind: 'progress'; progress: FileProgress }
   | { id: number; kind: 'warning'; message: string }
   | { id: number; kind: 'token'; text: string }
-  | { id: number; kind: 'result'; value: unknown; stats?: EngineStats }
+  | { id: number; kind: 'result'; value: unknown; stats?: EngineStats; report?: ModelReport }
   | { id: number; kind: 'error'; error: SerializedError };
 
 export interface SerializedError {
