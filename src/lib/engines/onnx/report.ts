@@ -30,7 +30,7 @@ export interface ScoringTiming {
 export interface ReuseStats {
   prefixHits: number;
   reuseFallbacks: number;
-  /** merge: helper "tok" adds why the last fallback happened to OnnxEngine.stats. */
+  /** Why reuse last stopped short of a segment boundary (OnnxEngine.stats.lastReuseFallback). */
   fallbackReason?: string;
 }
 
@@ -122,16 +122,19 @@ function reuseOf(reusePrefix: boolean, stats: ReuseStats | null): ModelReport['r
     return { state: 'off', active: false, why: 'off: every prompt runs whole (naive baseline)' };
   }
   const hits = stats?.prefixHits ?? 0;
-  const falls = stats?.reuseFallbacks ?? 0;
+  const short = stats?.reuseFallbacks ?? 0;
   const reason = stats?.fallbackReason ? ` (${stats.fallbackReason})` : '';
-  if (falls > 0 && hits === 0) {
+  // The engine always runs the whole prompt's ids; a boundary inside a token only moves a cut back.
+  if (short > 0 && hits === 0) {
     const why =
-      `not active: ${falls} prompt(s) tokenized differently in segments than whole, so each ` +
-      `ran whole${reason}`;
+      `not active yet: ${short} prompt(s) had a segment boundary inside a token, so their ` +
+      `caches stopped short of it${reason}`;
     return { state: 'fallback', active: false, why };
   }
-  if (falls > 0) {
-    const why = `active on some prompts: ${hits} prefix hit(s), ${falls} prompt(s) ran whole${reason}`;
+  if (short > 0) {
+    const why =
+      `active: ${hits} prefix hit(s); on ${short} prompt(s) a cache stopped a token or more ` +
+      `short of a segment boundary${reason}`;
     return { state: 'partial', active: true, why };
   }
   if (hits > 0) return { state: 'active', active: true, why: `active: ${hits} prefix hit(s)` };

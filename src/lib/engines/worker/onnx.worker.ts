@@ -44,7 +44,9 @@ function loadedGraphFiles(spec: LoadSpec, files: HfModelFiles) {
 
 function report(): ModelReport | null {
   if (!engine || !facts) return null;
-  return modelReport({ ...facts, stats: engine.stats, timings });
+  const { prefixHits, reuseFallbacks, lastReuseFallback } = engine.stats;
+  const stats = { prefixHits, reuseFallbacks, fallbackReason: lastReuseFallback?.message };
+  return modelReport({ ...facts, stats, timings });
 }
 
 /** Score, timing the call: the tokens the engine computed for it over its wall time. */
@@ -89,7 +91,7 @@ async function handle(message: WorkerRequest, signal: AbortSignal): Promise<unkn
         ep: engine.executionProvider,
         files: graphFiles,
         graph: graphIoFromNames(io.inputs, io.outputs), // merge: engine.graph
-        specialPrefix: { ids: [], tokens: [] }, // merge: engine.tokenizer.specialPrefix
+        specialPrefix: engine.tokenizer.specialPrefix,
         reusePrefix: spec.reusePrefix ?? true,
       };
       return {

@@ -69,7 +69,7 @@ describe('modelReport', () => {
     });
     expect(fallback.state).toBe('fallback');
     expect(fallback.active).toBe(false);
-    expect(fallback.why).toMatch(/^not active: 5 prompt\(s\).*\(Prepend "▁" normalizer\)$/);
+    expect(fallback.why).toMatch(/^not active yet: 5 prompt\(s\).*\(Prepend "▁" normalizer\)$/);
     expect(reuse({ stats: { prefixHits: 3, reuseFallbacks: 1 } }).state).toBe('partial');
     expect(
       reuse({ reusePrefix: false, stats: { prefixHits: 3, reuseFallbacks: 0 } }),
