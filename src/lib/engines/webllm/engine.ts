@@ -1,8 +1,9 @@
 // The labeler engine on web-llm (MLC): the model runs in a worker through web-llm's own worker
 // engine; the page keeps the tokenizer (fetched from the model folder, since web-llm has no public
 // tokenizer API) and the chat template. Next-token scores come from the raw full-vocabulary logits
-// (logit-processor.ts) when the worker captures them, else from biased log-prob reads
-// (requests.ts), which give the distribution over the requested tokens only.
+// (logit-processor.ts), or, with capture turned off, from biased log-prob reads (requests.ts), which
+// give the distribution over the requested tokens only. The pages share one engine and the capture
+// is one slot in the worker, so requests run one at a time, in order.
 import {
   CreateWebWorkerMLCEngine,
   prebuiltAppConfig,
@@ -30,8 +31,13 @@ import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import { withCacheBackend, type CacheBackend } from './cache';
 import { findRecord, needsShaderF16 } from './catalog';
 import { modelFileUrl } from './custom-model';
-import { mapWebLlmError, workerCrashed, WebLlmError, type Phase } from './errors';
-import { CAPTURE_PORT_MESSAGE, CaptureClient, fullVocabScores } from './logit-processor';
+import { captureFailed, mapWebLlmError, workerCrashed, WebLlmError, type Phase } from './errors';
+import {
+  CaptureClient,
+  fullVocabScores,
+  SIDE_PORT_MESSAGE,
+  type SidePortMessage,
+} from './logit-processor';
 import {
   biasedScoreRequest,
   biasGroups,
@@ -40,6 +46,7 @@ import {
   mergeBiasedGroups,
   readBiasedLogprobs,
   readTopTokens,
+  StopScanner,
   topTokensRequest,
 } from './requests';
 
@@ -51,6 +58,15 @@ export interface LoadProgress {
 }
 
 /** What the engine uses of web-llm's engine (a fake can stand in for glue tests). */
+/** Something the user should know about a loaded model that does not stop it working. */
+export interface WebLlmNotice {
+  kind: 'tokenizer-mismatch';
+  /** Prompt tokens web-llm counted (usage.prompt_tokens) and the app's tokenizer counted. */
+  webLlm: number;
+  app: number;
+  message: string;
+}
+
 export type MlcEngine = Pick<MLCEngineInterface, 'completions' | 'interruptGenerate' | 'unload'>;
 
 export type CreateMlcEngine = (
@@ -69,6 +85,8 @@ export interface WebLlmEngineOptions {
   /** Capture full-vocabulary logits (default true). Costs a GPU-to-CPU copy per generated token. */
   fullVocab?: boolean;
   onProgress?: (progress: LoadProgress) => void;
+  /** Called on the first score after the load if web-llm's tokenizer disagrees with the app's. */
+  onNotice?: (notice: WebLlmNotice) => void;
   signal?: AbortSignal;
   /** For the tokenizer files; the browser's fetch and Cache API by default. */
   fetch?: typeof fetch;
@@ -133,6 +151,9 @@ function checkAdapter(record: ModelRecord, gpu: GpuStatus | undefined): void {
 export class WebLlmEngine implements LabelerEngine {
   private crash: WebLlmError | null = null;
   private readonly crashed: Promise<never>;
+  /** The end of the request queue: each request starts when the one before it has settled. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private checkedTokenizer = false;
 
   private constructor(
     readonly modelId: string,
@@ -140,8 +161,10 @@ export class WebLlmEngine implements LabelerEngine {
     readonly chatTemplate: ChatTemplate | undefined,
     private readonly mlc: MlcEngine,
     private readonly worker: Worker,
-    private readonly capture: CaptureClient | null,
+    private readonly side: CaptureClient,
+    private readonly fullVocab: boolean,
     crashed: Promise<never>,
+    private readonly onNotice?: (notice: WebLlmNotice) => void,
   ) {
     this.crashed = crashed.catch((error: WebLlmError) => {
       this.crash = error;
@@ -162,18 +185,22 @@ export class WebLlmEngine implements LabelerEngine {
     throwIfAborted(options.signal, 'Loading the model');
 
     const worker = (options.createWorker ?? createWebLlmWorker)();
+    let lose!: (error: WebLlmError) => void;
     const crashed = new Promise<never>((_, reject) => {
+      lose = reject;
       worker.addEventListener('error', (e) => reject(workerCrashed(e.message || 'script error')));
       worker.addEventListener('messageerror', () => reject(workerCrashed('unreadable message')));
     });
-    let capture: CaptureClient | null = null;
-    if (options.fullVocab ?? true) {
-      // Sent before web-llm's reload message on the same channel, so the processor is registered
-      // by the time the model loads.
-      const channel = new MessageChannel();
-      worker.postMessage({ kind: CAPTURE_PORT_MESSAGE }, [channel.port2]);
-      capture = new CaptureClient(channel.port1);
-    }
+    // Sent before web-llm's reload message on the same channel, so the processor is registered
+    // by the time the model loads. The worker reports a lost GPU device on it too.
+    const fullVocab = options.fullVocab ?? true;
+    const channel = new MessageChannel();
+    worker.postMessage({ kind: SIDE_PORT_MESSAGE, capture: fullVocab } satisfies SidePortMessage, [
+      channel.port2,
+    ]);
+    const side = new CaptureClient(channel.port1, (message) =>
+      lose(mapWebLlmError(`DeviceLostError: ${message}`, 'label')),
+    );
     const create = options.createEngine ?? (CreateWebWorkerMLCEngine as CreateMlcEngine);
     const initProgressCallback = (r: InitProgressReport) =>
       options.onProgress?.({ text: r.text, progress: r.progress });
@@ -188,9 +215,20 @@ export class WebLlmEngine implements LabelerEngine {
         crashed,
         cancelled,
       ]);
-      return new WebLlmEngine(options.modelId, tokenizer, template, mlc, worker, capture, crashed);
+      const { modelId, onNotice } = options;
+      return new WebLlmEngine(
+        modelId,
+        tokenizer,
+        template,
+        mlc,
+        worker,
+        side,
+        fullVocab,
+        crashed,
+        onNotice,
+      );
     } catch (error) {
-      capture?.close();
+      side.close();
       worker.terminate();
       throw error instanceof CancelledError ? error : mapWebLlmError(error, 'load');
     }
@@ -210,16 +248,39 @@ export class WebLlmEngine implements LabelerEngine {
     return this.guard(() => this.mlc.completions.create(request) as Promise<Completion>);
   }
 
-  /** Exact log-probs over the full vocabulary, or null when the worker captured nothing. */
+  /** Run `work` after every request before it has settled (the worker has one capture slot). */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Exact log-probs over the full vocabulary, from this request's own prefill logits. */
   private async scoreFullVocab(prompt: string, request: ScoreRequest) {
-    if (!this.capture) return null;
-    const capture = this.capture;
-    await capture.arm();
+    await this.side.arm();
     const completion = await this.complete(captureRequest(prompt));
-    const logits = await capture.take();
-    if (!logits) return null;
+    const { logits, completions } = await this.side.take();
+    if (!logits || completions !== 1) throw captureFailed(completions);
     const scores = fullVocabScores(logits, request.tokenIds, request.topK ?? 0);
     return { logprobs: scores.logprobs, top: scores.top, completion };
+  }
+
+  /** Once per load: web-llm tokenizes with its own tokenizer; a different count is a warning. */
+  private checkTokenizer(prompt: string, completion: Completion | undefined): void {
+    const webLlm = completion?.usage?.prompt_tokens;
+    if (this.checkedTokenizer || webLlm === undefined) return;
+    this.checkedTokenizer = true;
+    const app = this.tokenizer.encode(prompt).length;
+    if (webLlm === app) return;
+    this.onNotice?.({
+      kind: 'tokenizer-mismatch',
+      webLlm,
+      app,
+      message:
+        `web-llm read the first prompt as ${webLlm} tokens, the app's tokenizer as ${app}: the ` +
+        "model's tokenizer.json may not match its web-llm build. The answer tokens the app looks " +
+        'up may then not be the ones the model sees; check the model folder.',
+    });
   }
 
   /** Log-probs over the requested ids only (every other token biased away). */
@@ -243,14 +304,20 @@ export class WebLlmEngine implements LabelerEngine {
     return { logprobs: mergeBiasedGroups(request.tokenIds, groups), top, completion };
   }
 
-  async scoreNextToken(request: ScoreRequest): Promise<NextTokenScores[]> {
+  scoreNextToken(request: ScoreRequest): Promise<NextTokenScores[]> {
+    return this.exclusive(() => this.score(request));
+  }
+
+  private async score(request: ScoreRequest): Promise<NextTokenScores[]> {
     const scores: NextTokenScores[] = [];
     for (const continuation of request.continuations) {
       throwIfAborted(request.signal, 'Scoring');
       // A raw completion re-reads the whole prompt: web-llm resets its KV cache on every call.
       const prompt = request.prefix.join('') + continuation;
-      const read =
-        (await this.scoreFullVocab(prompt, request)) ?? (await this.scoreBiased(prompt, request));
+      const read = this.fullVocab
+        ? await this.scoreFullVocab(prompt, request)
+        : await this.scoreBiased(prompt, request);
+      this.checkTokenizer(prompt, read.completion);
       const promptTokens =
         read.completion?.usage?.prompt_tokens ?? this.tokenizer.encode(prompt).length;
       scores.push({ logprobs: read.logprobs, top: read.top, promptTokens });
@@ -258,32 +325,43 @@ export class WebLlmEngine implements LabelerEngine {
     return scores;
   }
 
-  async generate(request: GenerateRequest): Promise<GenerateResult> {
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    return this.exclusive(() => this.stream(request));
+  }
+
+  private async stream(request: GenerateRequest): Promise<GenerateResult> {
     throwIfAborted(request.signal, 'Generation');
     const prompt = request.prefix.join('') + request.continuation;
-    const interrupt = () => this.mlc.interruptGenerate();
+    const interrupt = () => void this.mlc.interruptGenerate();
     request.signal?.addEventListener('abort', interrupt, { once: true });
     try {
       const stream = await this.guard(() =>
         this.mlc.completions.create(generateRequest(prompt, request)),
       );
-      let text = '';
-      let chunks = 0;
+      const stops = new StopScanner(request.stop ?? []);
+      let steps = 0;
       let tokens: number | undefined;
       let reason: string | null = null;
+      // Leaving the loop early closes the stream, which stops web-llm's generator in the worker
+      // (web-llm drops an interrupt sent before that generator first ran).
       for await (const chunk of stream) {
+        if (this.crash) throw this.crash;
+        if (request.signal?.aborted) break;
         const choice = chunk.choices[0];
-        if (choice?.text) {
-          text += choice.text;
-          chunks++;
-          request.onToken?.(choice.text);
-        }
+        if (choice && choice.finish_reason === null) steps++;
+        const shown = stops.push(choice?.text ?? '');
+        if (shown) request.onToken?.(shown);
+        if (stops.stopped) break;
         reason = choice?.finish_reason ?? reason;
         tokens = chunk.usage?.completion_tokens ?? tokens;
-        if (this.crash) throw this.crash;
       }
-      if (reason === 'abort' || request.signal?.aborted) throw new CancelledError('Generation');
-      return { text, tokens: tokens ?? chunks, finishReason: finishReason(reason, request) };
+      if (request.signal?.aborted || reason === 'abort') throw new CancelledError('Generation');
+      if (!stops.stopped) {
+        const rest = stops.flush();
+        if (rest) request.onToken?.(rest);
+      }
+      const finish = stops.stopped ? 'stop' : reason === 'length' ? 'length' : 'eos';
+      return { text: stops.result, tokens: tokens ?? steps, finishReason: finish };
     } catch (error) {
       if (error instanceof CancelledError) throw error;
       throw mapWebLlmError(error, 'label');
@@ -301,7 +379,7 @@ export class WebLlmEngine implements LabelerEngine {
   }
 
   async dispose(): Promise<void> {
-    this.capture?.close();
+    this.side.close();
     // After a lost device the worker may never answer unload; terminating frees the GPU anyway.
     if (!this.crash) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -311,16 +389,4 @@ export class WebLlmEngine implements LabelerEngine {
     }
     this.worker.terminate();
   }
-}
-
-/**
- * web-llm says "stop" both for a stop string and for the end-of-sequence token; with stop strings
- * requested the engine reports "stop", else "eos".
- */
-function finishReason(
-  reason: string | null,
-  request: GenerateRequest,
-): GenerateResult['finishReason'] {
-  if (reason === 'length') return 'length';
-  return request.stop?.length ? 'stop' : 'eos';
 }

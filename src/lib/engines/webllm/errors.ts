@@ -14,6 +14,9 @@ export type WebLlmErrorKind =
   | 'context-too-long'
   | 'corrupt'
   | 'worker-crashed'
+  | 'model-lost'
+  | 'capture-failed'
+  | 'bad-logits'
   | 'unknown';
 
 export type Phase = 'load' | 'label';
@@ -81,6 +84,15 @@ const RULES: Rule[] = [
       'then load it again.',
   },
   {
+    kind: 'model-lost',
+    // web-llm unloads the model on device.lost (MLCEngine.reload), then every call throws this;
+    // the second is its worker front end's own check.
+    test: /ModelNotLoadedError|Model not loaded before|is not loaded with a model/,
+    message: () =>
+      `web-llm no longer holds the model (its GPU device was lost, often from running out of ` +
+      `memory). ${KEPT} Reload the model; if it happens again, pick a smaller model.`,
+  },
+  {
     kind: 'quota',
     test: /QuotaExceededError|quota/i,
     message: () =>
@@ -93,6 +105,15 @@ const RULES: Rule[] = [
     message: () =>
       'web-llm does not know this model id, or its record has no model library. Check the id, or ' +
       'give the model URL, library URL and id of a self-hosted model.',
+  },
+  {
+    kind: 'model-not-found',
+    // web-llm's Cache backend stores files with cache.add(), which rejects on any non-2xx answer.
+    test: /Failed to execute 'add' on 'Cache'/,
+    message: (phase) =>
+      (phase === 'load' ? '' : `${KEPT} `) +
+      'A model file was not found where the model record points (the host answered with an ' +
+      'error, e.g. 404). Check the model URL and that the folder holds every file of the build.',
   },
   {
     kind: 'context-too-long',
@@ -135,6 +156,18 @@ export function workerCrashed(detail: string): WebLlmError {
     'worker-crashed',
     `The web-llm worker stopped (${detail}). ${KEPT} Load the model again to continue, or pick a ` +
       'smaller model if it ran out of memory.',
+    detail,
+  );
+}
+
+/** The worker's logit capture did not belong to the score that asked for it. */
+export function captureFailed(completions: number): WebLlmError {
+  const detail = `capture after ${completions} completions`;
+  return new WebLlmError(
+    'capture-failed',
+    completions === 0
+      ? `The worker captured no logits for this score (web-llm did not call the logit processor). ${KEPT} Reload the model and label again.`
+      : `The captured logits belong to another request (${completions} ran in between). ${KEPT} Label again.`,
     detail,
   );
 }
