@@ -248,6 +248,24 @@ export class WebLlmEngine implements LabelerEngine {
     return this.guard(() => this.mlc.completions.create(request) as Promise<Completion>);
   }
 
+  /**
+   * The stream's chunks until it ends or the worker dies (a dead worker never answers, and the
+   * queue waits on this request). Leaving early closes the stream, which stops web-llm's
+   * generator in the worker and frees its lock.
+   */
+  private async *chunks<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+    const source = stream[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await Promise.race([source.next(), this.crashed]);
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      if (!this.crash) await source.return?.();
+    }
+  }
+
   /** Run `work` after every request before it has settled (the worker has one capture slot). */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(work);
@@ -257,9 +275,9 @@ export class WebLlmEngine implements LabelerEngine {
 
   /** Exact log-probs over the full vocabulary, from this request's own prefill logits. */
   private async scoreFullVocab(prompt: string, request: ScoreRequest) {
-    await this.side.arm();
+    await this.guard(() => this.side.arm());
     const completion = await this.complete(captureRequest(prompt));
-    const { logits, completions } = await this.side.take();
+    const { logits, completions } = await this.guard(() => this.side.take());
     if (!logits || completions !== 1) throw captureFailed(completions);
     const scores = fullVocabScores(logits, request.tokenIds, request.topK ?? 0);
     return { logprobs: scores.logprobs, top: scores.top, completion };
@@ -342,10 +360,8 @@ export class WebLlmEngine implements LabelerEngine {
       let steps = 0;
       let tokens: number | undefined;
       let reason: string | null = null;
-      // Leaving the loop early closes the stream, which stops web-llm's generator in the worker
-      // (web-llm drops an interrupt sent before that generator first ran).
-      for await (const chunk of stream) {
-        if (this.crash) throw this.crash;
+      // web-llm drops an interrupt sent before its generator first ran: breaking out stops it.
+      for await (const chunk of this.chunks(stream)) {
         if (request.signal?.aborted) break;
         const choice = chunk.choices[0];
         if (choice && choice.finish_reason === null) steps++;

@@ -38,7 +38,7 @@ async function engineWith(
   extra: Partial<WebLlmEngineOptions> = {},
 ) {
   const mlc = new StandInWebLlm({ logits, ...options });
-  const { worker } = standInWorker(mlc);
+  const { worker, crash } = standInWorker(mlc);
   const engine = await WebLlmEngine.create({
     modelId: MODEL,
     fetch: tokenizerHost,
@@ -47,7 +47,7 @@ async function engineWith(
     createEngine: async () => mlc.asMlc(),
     ...extra,
   });
-  return { engine, mlc };
+  return { engine, mlc, crash };
 }
 
 const score = (engine: WebLlmEngine, continuation: string) =>
@@ -141,6 +141,23 @@ describe('WebLlmEngine on the web-llm stand-in: generation', () => {
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     expect(mlc.decodeSteps).toBeLessThanOrEqual(1);
     await expect(score(engine, 'A=')).resolves.toHaveLength(1);
+  });
+
+  it('fails a stream, and the requests queued behind it, when the worker dies mid-stream', async () => {
+    const { engine, mlc, crash } = await engineWith({ script: RATIONALE });
+    const run = engine.generate({
+      prefix: [],
+      continuation: 'Why?',
+      maxTokens: 20,
+      temperature: 0,
+      onToken: () => {
+        mlc.frozen = true;
+        crash('out of memory');
+      },
+    });
+    const queued = score(engine, 'A=');
+    await expect(run).rejects.toMatchObject({ kind: 'worker-crashed' });
+    await expect(queued).rejects.toMatchObject({ kind: 'worker-crashed' });
   });
 
   it("keeps seeds in web-llm's range (a negative seed throws inside its RNG)", async () => {

@@ -38,6 +38,8 @@ export class StandInWebLlm {
   processor: LogitProcessor | undefined;
   onDeviceLost: ((message: string) => void) | undefined;
   decodeSteps = 0;
+  /** A dead worker: nothing it was doing ever answers. */
+  frozen = false;
   private loaded = true;
   private interruptSignal = false;
   private lockTail: Promise<void> = Promise.resolve();
@@ -95,6 +97,7 @@ export class StandInWebLlm {
   /** sampleFromRawLogits: the processor sees every position's raw logits, prefill and decode. */
   private async step(text: string): Promise<void> {
     await tick();
+    if (this.frozen) await new Promise<never>(() => {});
     const logits = this.options.logits(text);
     this.processor?.processLogits(logits);
   }
