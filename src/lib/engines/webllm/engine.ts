@@ -31,7 +31,17 @@ import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import { withCacheBackend, type CacheBackend } from './cache';
 import { findRecord, needsShaderF16 } from './catalog';
 import { modelFileUrl } from './custom-model';
-import { captureFailed, mapWebLlmError, workerCrashed, WebLlmError, type Phase } from './errors';
+import {
+  captureFailed,
+  mapWebLlmError,
+  tokenizerMismatch,
+  workerCrashed,
+  WebLlmError,
+  type Phase,
+  type WebLlmNotice,
+} from './errors';
+
+export type { WebLlmNotice } from './errors';
 import {
   CaptureClient,
   fullVocabScores,
@@ -58,15 +68,6 @@ export interface LoadProgress {
 }
 
 /** What the engine uses of web-llm's engine (a fake can stand in for glue tests). */
-/** Something the user should know about a loaded model that does not stop it working. */
-export interface WebLlmNotice {
-  kind: 'tokenizer-mismatch';
-  /** Prompt tokens web-llm counted (usage.prompt_tokens) and the app's tokenizer counted. */
-  webLlm: number;
-  app: number;
-  message: string;
-}
-
 export type MlcEngine = Pick<MLCEngineInterface, 'completions' | 'interruptGenerate' | 'unload'>;
 
 export type CreateMlcEngine = (
@@ -198,8 +199,9 @@ export class WebLlmEngine implements LabelerEngine {
     worker.postMessage({ kind: SIDE_PORT_MESSAGE, capture: fullVocab } satisfies SidePortMessage, [
       channel.port2,
     ]);
+    let phase: Phase = 'load';
     const side = new CaptureClient(channel.port1, (message) =>
-      lose(mapWebLlmError(`DeviceLostError: ${message}`, 'label')),
+      lose(mapWebLlmError(`DeviceLostError: ${message}`, phase)),
     );
     const create = options.createEngine ?? (CreateWebWorkerMLCEngine as CreateMlcEngine);
     const initProgressCallback = (r: InitProgressReport) =>
@@ -215,6 +217,7 @@ export class WebLlmEngine implements LabelerEngine {
         crashed,
         cancelled,
       ]);
+      phase = 'label';
       const { modelId, onNotice } = options;
       return new WebLlmEngine(
         modelId,
@@ -289,16 +292,7 @@ export class WebLlmEngine implements LabelerEngine {
     if (this.checkedTokenizer || webLlm === undefined) return;
     this.checkedTokenizer = true;
     const app = this.tokenizer.encode(prompt).length;
-    if (webLlm === app) return;
-    this.onNotice?.({
-      kind: 'tokenizer-mismatch',
-      webLlm,
-      app,
-      message:
-        `web-llm read the first prompt as ${webLlm} tokens, the app's tokenizer as ${app}: the ` +
-        "model's tokenizer.json may not match its web-llm build. The answer tokens the app looks " +
-        'up may then not be the ones the model sees; check the model folder.',
-    });
+    if (webLlm !== app) this.onNotice?.(tokenizerMismatch(webLlm, app));
   }
 
   /** Log-probs over the requested ids only (every other token biased away). */

@@ -171,3 +171,25 @@ export function captureFailed(completions: number): WebLlmError {
     detail,
   );
 }
+
+/** Something the user should know about a loaded model that does not stop it working. */
+export interface WebLlmNotice {
+  kind: 'tokenizer-mismatch';
+  /** Prompt tokens web-llm counted (usage.prompt_tokens) and the app's tokenizer counted. */
+  webLlm: number;
+  app: number;
+  message: string;
+}
+
+/** web-llm tokenizes with its own copy of the tokenizer; a different count means they differ. */
+export function tokenizerMismatch(webLlm: number, app: number): WebLlmNotice {
+  return {
+    kind: 'tokenizer-mismatch',
+    webLlm,
+    app,
+    message:
+      `web-llm read the first prompt as ${webLlm} tokens, the app's tokenizer as ${app}: the ` +
+      "model's tokenizer.json may not match its web-llm build, so the answer tokens the app " +
+      'looks up may not be the ones the model sees. Check the files in the model folder.',
+  };
+}

@@ -184,6 +184,20 @@ describe('WebLlmEngine on the web-llm stand-in: a lost device', () => {
     await expect(score(engine, 'A=')).rejects.toSatisfy(isModelLost);
   });
 
+  it('fails a load whose device is lost, in the words of loading', async () => {
+    const mlc = new StandInWebLlm({ logits });
+    const { worker } = standInWorker(mlc);
+    const load = WebLlmEngine.create({
+      modelId: MODEL,
+      fetch: tokenizerHost,
+      cache: null,
+      createWorker: () => worker,
+      createEngine: () => (mlc.loseDevice('out of memory'), new Promise(() => {})),
+    });
+    await expect(load).rejects.toMatchObject({ kind: 'out-of-memory' });
+    await expect(load).rejects.toThrow(/while loading the model/);
+  });
+
   it('reads a later ModelNotLoadedError as "model lost, reload it"', async () => {
     const { engine, mlc } = await engineWith({}, { fullVocab: false });
     await mlc.unload(); // what web-llm does on device.lost, without our report
