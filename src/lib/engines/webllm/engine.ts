@@ -83,7 +83,11 @@ export interface WebLlmEngineOptions {
   cacheBackend?: CacheBackend;
   /** When given, f16 builds on adapters without shader-f16 fail before any download. */
   gpu?: GpuStatus;
-  /** Capture full-vocabulary logits (default true). Costs a GPU-to-CPU copy per generated token. */
+  /**
+   * Capture full-vocabulary logits (default true). Costs a GPU-to-CPU copy per generated token.
+   * Without it scores are biased reads: normalised over the requested ids, so the mass on other
+   * tokens is unknown (it reads 0), and a single id cannot be read at all.
+   */
   fullVocab?: boolean;
   onProgress?: (progress: LoadProgress) => void;
   /** Called on the first score after the load if web-llm's tokenizer disagrees with the app's. */
