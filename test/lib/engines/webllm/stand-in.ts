@@ -163,7 +163,7 @@ export class StandInWebLlm {
     };
     const delta = () => {
       const text = message.slice(sent);
-      sent = Math.max(sent, message.length);
+      sent = message.length; // web-llm sets prevMessageLength even when a stop cut shrank it
       return chunk(text, null);
     };
     try {
