@@ -141,4 +141,34 @@ describe('LabelerModel.loadWebLlm', () => {
     expect(model.load).toMatchObject({ phase: 'error', kind: 'worker-crashed', reload: true });
     expect(engine.dispose).toHaveBeenCalledOnce();
   });
+
+  it("shows the engine's tokenizer-mismatch notice as a warning of the loaded model", async () => {
+    const { engine } = fakeEngine();
+    let notify!: WebLlmEngineOptions['onNotice'];
+    create.mockImplementationOnce(async (options: WebLlmEngineOptions) => {
+      notify = options.onNotice;
+      return engine;
+    });
+    const model = new LabelerModel();
+    await model.loadWebLlm({ modelId: MODEL, gpu: GPU });
+    expect(model.warnings).toEqual([]);
+    const message = "web-llm read the first prompt as 5 tokens, the app's tokenizer as 4";
+    notify?.({ kind: 'tokenizer-mismatch', webLlm: 5, app: 4, message });
+    expect(model.warnings).toEqual([message]);
+  });
+
+  it('drops a notice from an engine that is no longer the loaded one', async () => {
+    const first = fakeEngine();
+    let notify!: WebLlmEngineOptions['onNotice'];
+    create.mockImplementationOnce(async (options: WebLlmEngineOptions) => {
+      notify = options.onNotice;
+      return first.engine;
+    });
+    create.mockResolvedValueOnce(fakeEngine().engine);
+    const model = new LabelerModel();
+    await model.loadWebLlm({ modelId: MODEL, gpu: GPU });
+    await model.loadWebLlm({ modelId: MODEL, gpu: GPU });
+    notify?.({ kind: 'tokenizer-mismatch', webLlm: 5, app: 4, message: 'stale' });
+    expect(model.warnings).toEqual([]);
+  });
 });

@@ -141,6 +141,10 @@ export class LabelerModel {
         onProgress: (p) => {
           if (current()) this.load = webLlmProgress(p);
         },
+        // Comes on the first score after the load; a later load owns the warnings by then.
+        onNotice: (notice) => {
+          if (current()) this.warnings = [...this.warnings, notice.message];
+        },
       });
       if (!current()) {
         await engine.dispose();

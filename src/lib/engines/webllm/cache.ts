@@ -72,3 +72,16 @@ export async function deleteCachedModel(
   if (!record || !cache) return;
   await Promise.all(PAGE_FILES.map((file) => cache.delete(modelFileUrl(record.model, file))));
 }
+
+/**
+ * The other model ids whose weights are the same files ("-1k" builds share the folder of the full
+ * one, with another library): web-llm deletes weights by folder, so deleting one deletes these.
+ */
+export function sharedWeights(modelId: string, appConfig: AppConfig = prebuiltAppConfig): string[] {
+  const record = findRecord(modelId, appConfig);
+  if (!record) return [];
+  const folder = modelFileUrl(record.model, '');
+  return appConfig.model_list
+    .filter((r) => r.model_id !== modelId && modelFileUrl(r.model, '') === folder)
+    .map((r) => r.model_id);
+}

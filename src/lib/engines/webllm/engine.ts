@@ -1,8 +1,9 @@
 // The labeler engine on web-llm (MLC): the model runs in a worker through web-llm's own worker
 // engine; the page keeps the tokenizer (fetched from the model folder, since web-llm has no public
 // tokenizer API) and the chat template. Next-token scores come from the raw full-vocabulary logits
-// (logit-processor.ts) when the worker captures them, else from biased log-prob reads
-// (requests.ts), which give the distribution over the requested tokens only.
+// (logit-processor.ts), or, with capture turned off, from biased log-prob reads (requests.ts), which
+// give the distribution over the requested tokens only. The pages share one engine and the capture
+// is one slot in the worker, so requests run one at a time, in order.
 import {
   CreateWebWorkerMLCEngine,
   prebuiltAppConfig,
@@ -30,8 +31,23 @@ import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import { withCacheBackend, type CacheBackend } from './cache';
 import { findRecord, needsShaderF16 } from './catalog';
 import { modelFileUrl } from './custom-model';
-import { mapWebLlmError, workerCrashed, WebLlmError, type Phase } from './errors';
-import { CAPTURE_PORT_MESSAGE, CaptureClient, fullVocabScores } from './logit-processor';
+import {
+  captureFailed,
+  mapWebLlmError,
+  tokenizerMismatch,
+  workerCrashed,
+  WebLlmError,
+  type Phase,
+  type WebLlmNotice,
+} from './errors';
+
+export type { WebLlmNotice } from './errors';
+import {
+  CaptureClient,
+  fullVocabScores,
+  SIDE_PORT_MESSAGE,
+  type SidePortMessage,
+} from './logit-processor';
 import {
   biasedScoreRequest,
   biasGroups,
@@ -40,6 +56,7 @@ import {
   mergeBiasedGroups,
   readBiasedLogprobs,
   readTopTokens,
+  StopScanner,
   topTokensRequest,
 } from './requests';
 
@@ -66,9 +83,15 @@ export interface WebLlmEngineOptions {
   cacheBackend?: CacheBackend;
   /** When given, f16 builds on adapters without shader-f16 fail before any download. */
   gpu?: GpuStatus;
-  /** Capture full-vocabulary logits (default true). Costs a GPU-to-CPU copy per generated token. */
+  /**
+   * Capture full-vocabulary logits (default true). Costs a GPU-to-CPU copy per generated token.
+   * Without it scores are biased reads: normalised over the requested ids, so the mass on other
+   * tokens is unknown (it reads 0), and a single id cannot be read at all.
+   */
   fullVocab?: boolean;
   onProgress?: (progress: LoadProgress) => void;
+  /** Called on the first score after the load if web-llm's tokenizer disagrees with the app's. */
+  onNotice?: (notice: WebLlmNotice) => void;
   signal?: AbortSignal;
   /** For the tokenizer files; the browser's fetch and Cache API by default. */
   fetch?: typeof fetch;
@@ -133,6 +156,9 @@ function checkAdapter(record: ModelRecord, gpu: GpuStatus | undefined): void {
 export class WebLlmEngine implements LabelerEngine {
   private crash: WebLlmError | null = null;
   private readonly crashed: Promise<never>;
+  /** The end of the request queue: each request starts when the one before it has settled. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private checkedTokenizer = false;
 
   private constructor(
     readonly modelId: string,
@@ -140,8 +166,10 @@ export class WebLlmEngine implements LabelerEngine {
     readonly chatTemplate: ChatTemplate | undefined,
     private readonly mlc: MlcEngine,
     private readonly worker: Worker,
-    private readonly capture: CaptureClient | null,
+    private readonly side: CaptureClient,
+    private readonly fullVocab: boolean,
     crashed: Promise<never>,
+    private readonly onNotice?: (notice: WebLlmNotice) => void,
   ) {
     this.crashed = crashed.catch((error: WebLlmError) => {
       this.crash = error;
@@ -162,18 +190,23 @@ export class WebLlmEngine implements LabelerEngine {
     throwIfAborted(options.signal, 'Loading the model');
 
     const worker = (options.createWorker ?? createWebLlmWorker)();
+    let lose!: (error: WebLlmError) => void;
     const crashed = new Promise<never>((_, reject) => {
+      lose = reject;
       worker.addEventListener('error', (e) => reject(workerCrashed(e.message || 'script error')));
       worker.addEventListener('messageerror', () => reject(workerCrashed('unreadable message')));
     });
-    let capture: CaptureClient | null = null;
-    if (options.fullVocab ?? true) {
-      // Sent before web-llm's reload message on the same channel, so the processor is registered
-      // by the time the model loads.
-      const channel = new MessageChannel();
-      worker.postMessage({ kind: CAPTURE_PORT_MESSAGE }, [channel.port2]);
-      capture = new CaptureClient(channel.port1);
-    }
+    // Sent before web-llm's reload message on the same channel, so the processor is registered
+    // by the time the model loads. The worker reports a lost GPU device on it too.
+    const fullVocab = options.fullVocab ?? true;
+    const channel = new MessageChannel();
+    worker.postMessage({ kind: SIDE_PORT_MESSAGE, capture: fullVocab } satisfies SidePortMessage, [
+      channel.port2,
+    ]);
+    let phase: Phase = 'load';
+    const side = new CaptureClient(channel.port1, (message) =>
+      lose(mapWebLlmError(`DeviceLostError: ${message}`, phase)),
+    );
     const create = options.createEngine ?? (CreateWebWorkerMLCEngine as CreateMlcEngine);
     const initProgressCallback = (r: InitProgressReport) =>
       options.onProgress?.({ text: r.text, progress: r.progress });
@@ -188,9 +221,21 @@ export class WebLlmEngine implements LabelerEngine {
         crashed,
         cancelled,
       ]);
-      return new WebLlmEngine(options.modelId, tokenizer, template, mlc, worker, capture, crashed);
+      phase = 'label';
+      const { modelId, onNotice } = options;
+      return new WebLlmEngine(
+        modelId,
+        tokenizer,
+        template,
+        mlc,
+        worker,
+        side,
+        fullVocab,
+        crashed,
+        onNotice,
+      );
     } catch (error) {
-      capture?.close();
+      side.close();
       worker.terminate();
       throw error instanceof CancelledError ? error : mapWebLlmError(error, 'load');
     }
@@ -210,16 +255,48 @@ export class WebLlmEngine implements LabelerEngine {
     return this.guard(() => this.mlc.completions.create(request) as Promise<Completion>);
   }
 
-  /** Exact log-probs over the full vocabulary, or null when the worker captured nothing. */
+  /**
+   * The stream's chunks until it ends or the worker dies (a dead worker never answers, and the
+   * queue waits on this request). Leaving early closes the stream, which stops web-llm's
+   * generator in the worker and frees its lock.
+   */
+  private async *chunks<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+    const source = stream[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await Promise.race([source.next(), this.crashed]);
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      if (!this.crash) await source.return?.();
+    }
+  }
+
+  /** Run `work` after every request before it has settled (the worker has one capture slot). */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Exact log-probs over the full vocabulary, from this request's own prefill logits. */
   private async scoreFullVocab(prompt: string, request: ScoreRequest) {
-    if (!this.capture) return null;
-    const capture = this.capture;
-    await capture.arm();
+    await this.guard(() => this.side.arm());
     const completion = await this.complete(captureRequest(prompt));
-    const logits = await capture.take();
-    if (!logits) return null;
+    const { logits, completions } = await this.guard(() => this.side.take());
+    if (!logits || completions !== 1) throw captureFailed(completions);
     const scores = fullVocabScores(logits, request.tokenIds, request.topK ?? 0);
     return { logprobs: scores.logprobs, top: scores.top, completion };
+  }
+
+  /** Once per load: web-llm tokenizes with its own tokenizer; a different count is a warning. */
+  private checkTokenizer(prompt: string, completion: Completion | undefined): void {
+    const webLlm = completion?.usage?.prompt_tokens;
+    if (this.checkedTokenizer || webLlm === undefined) return;
+    this.checkedTokenizer = true;
+    const app = this.tokenizer.encode(prompt).length;
+    if (webLlm !== app) this.onNotice?.(tokenizerMismatch(webLlm, app));
   }
 
   /** Log-probs over the requested ids only (every other token biased away). */
@@ -243,14 +320,20 @@ export class WebLlmEngine implements LabelerEngine {
     return { logprobs: mergeBiasedGroups(request.tokenIds, groups), top, completion };
   }
 
-  async scoreNextToken(request: ScoreRequest): Promise<NextTokenScores[]> {
+  scoreNextToken(request: ScoreRequest): Promise<NextTokenScores[]> {
+    return this.exclusive(() => this.score(request));
+  }
+
+  private async score(request: ScoreRequest): Promise<NextTokenScores[]> {
     const scores: NextTokenScores[] = [];
     for (const continuation of request.continuations) {
       throwIfAborted(request.signal, 'Scoring');
       // A raw completion re-reads the whole prompt: web-llm resets its KV cache on every call.
       const prompt = request.prefix.join('') + continuation;
-      const read =
-        (await this.scoreFullVocab(prompt, request)) ?? (await this.scoreBiased(prompt, request));
+      const read = this.fullVocab
+        ? await this.scoreFullVocab(prompt, request)
+        : await this.scoreBiased(prompt, request);
+      this.checkTokenizer(prompt, read.completion);
       const promptTokens =
         read.completion?.usage?.prompt_tokens ?? this.tokenizer.encode(prompt).length;
       scores.push({ logprobs: read.logprobs, top: read.top, promptTokens });
@@ -258,32 +341,41 @@ export class WebLlmEngine implements LabelerEngine {
     return scores;
   }
 
-  async generate(request: GenerateRequest): Promise<GenerateResult> {
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    return this.exclusive(() => this.stream(request));
+  }
+
+  private async stream(request: GenerateRequest): Promise<GenerateResult> {
     throwIfAborted(request.signal, 'Generation');
     const prompt = request.prefix.join('') + request.continuation;
-    const interrupt = () => this.mlc.interruptGenerate();
+    const interrupt = () => void this.mlc.interruptGenerate();
     request.signal?.addEventListener('abort', interrupt, { once: true });
     try {
       const stream = await this.guard(() =>
         this.mlc.completions.create(generateRequest(prompt, request)),
       );
-      let text = '';
-      let chunks = 0;
+      const stops = new StopScanner(request.stop ?? []);
+      let steps = 0;
       let tokens: number | undefined;
       let reason: string | null = null;
-      for await (const chunk of stream) {
+      // web-llm drops an interrupt sent before its generator first ran: breaking out stops it.
+      for await (const chunk of this.chunks(stream)) {
+        if (request.signal?.aborted) break;
         const choice = chunk.choices[0];
-        if (choice?.text) {
-          text += choice.text;
-          chunks++;
-          request.onToken?.(choice.text);
-        }
+        if (choice && choice.finish_reason === null) steps++;
+        const shown = stops.push(choice?.text ?? '');
+        if (shown) request.onToken?.(shown);
+        if (stops.stopped) break;
         reason = choice?.finish_reason ?? reason;
         tokens = chunk.usage?.completion_tokens ?? tokens;
-        if (this.crash) throw this.crash;
       }
-      if (reason === 'abort' || request.signal?.aborted) throw new CancelledError('Generation');
-      return { text, tokens: tokens ?? chunks, finishReason: finishReason(reason, request) };
+      if (request.signal?.aborted || reason === 'abort') throw new CancelledError('Generation');
+      if (!stops.stopped) {
+        const rest = stops.flush();
+        if (rest) request.onToken?.(rest);
+      }
+      const finish = stops.stopped ? 'stop' : reason === 'length' ? 'length' : 'eos';
+      return { text: stops.result, tokens: tokens ?? steps, finishReason: finish };
     } catch (error) {
       if (error instanceof CancelledError) throw error;
       throw mapWebLlmError(error, 'label');
@@ -301,7 +393,7 @@ export class WebLlmEngine implements LabelerEngine {
   }
 
   async dispose(): Promise<void> {
-    this.capture?.close();
+    this.side.close();
     // After a lost device the worker may never answer unload; terminating frees the GPU anyway.
     if (!this.crash) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -311,16 +403,4 @@ export class WebLlmEngine implements LabelerEngine {
     }
     this.worker.terminate();
   }
-}
-
-/**
- * web-llm says "stop" both for a stop string and for the end-of-sequence token; with stop strings
- * requested the engine reports "stop", else "eos".
- */
-function finishReason(
-  reason: string | null,
-  request: GenerateRequest,
-): GenerateResult['finishReason'] {
-  if (reason === 'length') return 'length';
-  return request.stop?.length ? 'stop' : 'eos';
 }

@@ -14,6 +14,9 @@ export type WebLlmErrorKind =
   | 'context-too-long'
   | 'corrupt'
   | 'worker-crashed'
+  | 'model-lost'
+  | 'capture-failed'
+  | 'bad-logits'
   | 'unknown';
 
 export type Phase = 'load' | 'label';
@@ -81,6 +84,15 @@ const RULES: Rule[] = [
       'then load it again.',
   },
   {
+    kind: 'model-lost',
+    // web-llm unloads the model on device.lost (MLCEngine.reload), then every call throws this;
+    // the second is its worker front end's own check.
+    test: /ModelNotLoadedError|Model not loaded before|is not loaded with a model/,
+    message: () =>
+      `web-llm no longer holds the model (its GPU device was lost, often from running out of ` +
+      `memory). ${KEPT} Reload the model; if it happens again, pick a smaller model.`,
+  },
+  {
     kind: 'quota',
     test: /QuotaExceededError|quota/i,
     message: () =>
@@ -93,6 +105,15 @@ const RULES: Rule[] = [
     message: () =>
       'web-llm does not know this model id, or its record has no model library. Check the id, or ' +
       'give the model URL, library URL and id of a self-hosted model.',
+  },
+  {
+    kind: 'model-not-found',
+    // web-llm's Cache backend stores files with cache.add(), which rejects on any non-2xx answer.
+    test: /Failed to execute 'add' on 'Cache'/,
+    message: (phase) =>
+      (phase === 'load' ? '' : `${KEPT} `) +
+      'A model file was not found where the model record points (the host answered with an ' +
+      'error, e.g. 404). Check the model URL and that the folder holds every file of the build.',
   },
   {
     kind: 'context-too-long',
@@ -137,4 +158,38 @@ export function workerCrashed(detail: string): WebLlmError {
       'smaller model if it ran out of memory.',
     detail,
   );
+}
+
+/** The worker's logit capture did not belong to the score that asked for it. */
+export function captureFailed(completions: number): WebLlmError {
+  const detail = `capture after ${completions} completions`;
+  return new WebLlmError(
+    'capture-failed',
+    completions === 0
+      ? `The worker captured no logits for this score (web-llm did not call the logit processor). ${KEPT} Reload the model and label again.`
+      : `The captured logits belong to another request (${completions} ran in between). ${KEPT} Label again.`,
+    detail,
+  );
+}
+
+/** Something the user should know about a loaded model that does not stop it working. */
+export interface WebLlmNotice {
+  kind: 'tokenizer-mismatch';
+  /** Prompt tokens web-llm counted (usage.prompt_tokens) and the app's tokenizer counted. */
+  webLlm: number;
+  app: number;
+  message: string;
+}
+
+/** web-llm tokenizes with its own copy of the tokenizer; a different count means they differ. */
+export function tokenizerMismatch(webLlm: number, app: number): WebLlmNotice {
+  return {
+    kind: 'tokenizer-mismatch',
+    webLlm,
+    app,
+    message:
+      `web-llm read the first prompt as ${webLlm} tokens, the app's tokenizer as ${app}: the ` +
+      "model's tokenizer.json may not match its web-llm build, so the answer tokens the app " +
+      'looks up may not be the ones the model sees. Check the files in the model folder.',
+  };
 }

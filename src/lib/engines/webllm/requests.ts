@@ -14,6 +14,20 @@ import { logAddExp } from '../../rlaif/preference';
 export const LOGIT_BIAS = 100;
 /** web-llm accepts top_logprobs in [0, 5]; logprobs: true alone returns nothing. */
 export const MAX_TOP_LOGPROBS = 5;
+/**
+ * What a biased read reports for a candidate web-llm left out: getTopProbs stops scanning once the
+ * float32 probabilities it has summed leave less than its smallest kept one, and float32 cannot
+ * tell 1 - p from 1 below p = 2^-24, so such a candidate's probability is at most about that.
+ */
+export const BIASED_FLOOR = Math.log(2 ** -24);
+
+/** web-llm's RNG (LinearCongruentialGenerator.setSeed) keeps seed % (2^31 - 1); below 0 it throws. */
+const SEED_MODULUS = 2147483647;
+
+/** A seed web-llm accepts, the same for the same input: negatives and fractions wrap into range. */
+export function webLlmSeed(seed: number): number {
+  return ((Math.trunc(seed) % SEED_MODULUS) + SEED_MODULUS) % SEED_MODULUS;
+}
 
 /**
  * Settings that keep web-llm's log-probs calibrated: log-probs are computed after temperature and
@@ -39,15 +53,15 @@ export function biasedScoreRequest(
   tokenIds: number[],
   seed = 0,
 ): CompletionCreateParamsNonStreaming {
-  if (tokenIds.length < 1 || tokenIds.length > MAX_TOP_LOGPROBS) {
-    throw new RangeError(`a biased read takes 1 to ${MAX_TOP_LOGPROBS} token ids`);
+  if (tokenIds.length < 2 || tokenIds.length > MAX_TOP_LOGPROBS) {
+    throw new RangeError(`a biased read takes 2 to ${MAX_TOP_LOGPROBS} token ids`);
   }
   return {
     prompt,
     stream: false,
     max_tokens: 1,
     ...CALIBRATED,
-    seed,
+    seed: webLlmSeed(seed),
     logprobs: true,
     top_logprobs: tokenIds.length,
     logit_bias: Object.fromEntries(tokenIds.map((id) => [String(id), LOGIT_BIAS])),
@@ -65,7 +79,7 @@ export function topTokensRequest(
     stream: false,
     max_tokens: 1,
     ...CALIBRATED,
-    seed,
+    seed: webLlmSeed(seed),
     logprobs: true,
     top_logprobs: Math.min(Math.max(1, k), MAX_TOP_LOGPROBS),
   };
@@ -73,12 +87,15 @@ export function topTokensRequest(
 
 /** One forward pass whose raw logits the worker's logit processor captures. */
 export function captureRequest(prompt: string, seed = 0): CompletionCreateParamsNonStreaming {
-  return { prompt, stream: false, max_tokens: 1, ...CALIBRATED, seed };
+  return { prompt, stream: false, max_tokens: 1, ...CALIBRATED, seed: webLlmSeed(seed) };
 }
 
 /**
  * Streaming generation. Temperature 0 is greedy in web-llm. It has no top-k sampling, so
- * GenerateRequest.topK is not supported on this engine (top_p is).
+ * GenerateRequest.topK is not supported on this engine (top_p is). Stop strings are not sent:
+ * web-llm's deltas would already hold a stop string's first part when it cuts the message, so
+ * the engine finds them itself (StopScanner); the stream decodes only as it is read, so nothing
+ * runs past the stop.
  */
 export function generateRequest(
   prompt: string,
@@ -93,11 +110,60 @@ export function generateRequest(
     frequency_penalty: 0,
     presence_penalty: 0,
     repetition_penalty: 1,
-    seed: request.seed ?? 0,
+    seed: webLlmSeed(request.seed ?? 0),
     // The last chunk then carries the token counts.
     stream_options: { include_usage: true },
-    ...(request.stop?.length ? { stop: request.stop } : {}),
   };
+}
+
+/**
+ * Stream text with the stop strings taken out: shows only what cannot be the start of a stop
+ * string, and cuts at the first one that appears (as web-llm's processNextToken would, had it the
+ * whole text). Text held back is shown by flush() if the stream ends without a stop.
+ */
+export class StopScanner {
+  private text = '';
+  private shown = 0;
+  stopped = false;
+
+  constructor(private readonly stops: string[]) {}
+
+  /** Add a delta; returns the newly safe text. */
+  push(delta: string): string {
+    if (this.stopped) return '';
+    this.text += delta;
+    const at = Math.min(...this.stops.map((s) => this.text.indexOf(s)).filter((i) => i >= 0));
+    if (Number.isFinite(at)) {
+      this.text = this.text.slice(0, at);
+      this.stopped = true;
+    }
+    const safe = this.stopped ? this.text.length : this.text.length - this.heldBack();
+    return this.reveal(safe);
+  }
+
+  /** The stream ended on its own: what was held back is real text. */
+  flush(): string {
+    return this.reveal(this.text.length);
+  }
+
+  get result(): string {
+    return this.text;
+  }
+
+  /** Length of the longest end of the text that a stop string starts with. */
+  private heldBack(): number {
+    let held = 0;
+    for (const stop of this.stops)
+      for (let k = Math.min(stop.length - 1, this.text.length); k > held; k--)
+        if (this.text.endsWith(stop.slice(0, k))) held = k;
+    return held;
+  }
+
+  private reveal(upTo: number): string {
+    const out = this.text.slice(this.shown, upTo);
+    this.shown = Math.max(this.shown, upTo);
+    return out;
+  }
 }
 
 /**
@@ -105,9 +171,16 @@ export function generateRequest(
  * so reads of ten d-RLAIF score tokens can be put on one scale (see mergeBiasedGroups).
  */
 export function biasGroups(tokenIds: number[], size = MAX_TOP_LOGPROBS): number[][] {
-  const [anchor, ...rest] = tokenIds;
+  const [anchor, ...rest] = [...new Set(tokenIds)];
   if (anchor === undefined) return [];
-  if (rest.length === 0) return [[anchor]];
+  if (rest.length === 0) {
+    // Biased to +100 alone, one token takes all the mass: its log-prob would read 0, always.
+    throw new LogprobReadError(
+      'A biased read of a single token always gives it probability 1, so it measures nothing ' +
+        '(d-RLAIF\'s P("0" after "1") is one). Load the model with full-vocabulary capture ' +
+        '(the default), which reads the exact log-prob.',
+    );
+  }
   const groups: number[][] = [];
   for (let i = 0; i < rest.length; i += size - 1)
     groups.push([anchor, ...rest.slice(i, i + size - 1)]);
@@ -143,7 +216,7 @@ export class LogprobReadError extends Error {
  * The log-probs of the candidates in a biased answer, keyed by id. web-llm names top_logprobs
  * entries by decoded text, not id, so each candidate is matched by its own decoded text; two
  * candidates that decode alike cannot be told apart on this path. A candidate absent from the
- * answer gets -Infinity (web-llm computes probabilities in float32: below ~1e-38 they are 0).
+ * answer, or at probability 0, gets BIASED_FLOOR: below it web-llm's float32 scan cannot see it.
  */
 export function readBiasedLogprobs(
   completion: Completion,
@@ -159,7 +232,11 @@ export function readBiasedLogprobs(
   }
   const entries = completion.choices[0]?.logprobs?.content?.[0]?.top_logprobs ?? [];
   const byText = new Map(entries.map((e) => [e.token, e.logprob]));
-  return new Map(candidates.map((c) => [c.id, byText.get(c.text) ?? -Infinity]));
+  const read = (text: string) => {
+    const lp = byText.get(text) ?? -Infinity;
+    return lp === -Infinity ? BIASED_FLOOR : lp;
+  };
+  return new Map(candidates.map((c) => [c.id, read(c.text)]));
 }
 
 /** The top-k tokens of an unbiased answer, ids found by the caller's text lookup. */

@@ -9,7 +9,9 @@ import { WebLlmError } from './errors';
 export function isModelLost(error: unknown): error is WebLlmError {
   return (
     error instanceof WebLlmError &&
-    (error.kind === 'out-of-memory' || error.kind === 'worker-crashed')
+    (error.kind === 'out-of-memory' ||
+      error.kind === 'worker-crashed' ||
+      error.kind === 'model-lost')
   );
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   deleteCachedModel,
   isModelCached,
+  sharedWeights,
   type CacheApi,
 } from '../../../../src/lib/engines/webllm/cache';
 
@@ -50,5 +51,15 @@ describe('web-llm cache helpers', () => {
     const { cache, deleted } = fakeCache();
     await deleteCachedModel('Nope-q4f32_1-MLC', { api, pageCache: cache });
     expect(deleted).toEqual([]);
+  });
+
+  it('names the builds whose weights a delete removes too (the "-1k" ids share a folder)', () => {
+    // web-llm's deleteModelInCache deletes the tensor cache of the record's model URL.
+    expect(sharedWeights('gemma-2-2b-it-q4f32_1-MLC-1k', prebuiltAppConfig)).toEqual([
+      'gemma-2-2b-it-q4f32_1-MLC',
+    ]);
+    expect(sharedWeights('gemma-2-2b-it-q4f32_1-MLC')).toEqual(['gemma-2-2b-it-q4f32_1-MLC-1k']);
+    expect(sharedWeights(MODEL)).toEqual([]);
+    expect(sharedWeights('Nope-q4f32_1-MLC')).toEqual([]);
   });
 });

@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { WebLlmEngine, type MlcEngine } from '../../../../src/lib/engines/webllm/engine';
 import { WebLlmError } from '../../../../src/lib/engines/webllm/errors';
 import {
-  CAPTURE_PORT_MESSAGE,
-  CaptureProcessor,
-  serveCapture,
+  serveSideChannel,
+  SIDE_PORT_MESSAGE,
+  type CaptureProcessor,
+  type SidePortMessage,
 } from '../../../../src/lib/engines/webllm/logit-processor';
 import { createLabeler, DEFAULT_LABELING } from '../../../../src/lib/rlaif/labeler';
 import { byteLevelBpe, CHATML_TEMPLATE, metaspaceBpe } from '../../../support/tokenizers';
@@ -28,12 +29,13 @@ function tokenizerHost(
 
 /** A worker that runs the capture side in-process, and a web-llm engine that answers requests. */
 function fakes(logits: Float32Array) {
-  const processor = new CaptureProcessor();
+  let processor: CaptureProcessor | null = null;
   const requests: CompletionCreateParams[] = [];
   const worker = {
     addEventListener: () => {},
-    postMessage: (message: { kind?: string }, transfer: MessagePort[] = []) => {
-      if (message.kind === CAPTURE_PORT_MESSAGE) serveCapture(transfer[0]!, processor);
+    postMessage: (message: SidePortMessage, transfer: MessagePort[] = []) => {
+      if (message.kind === SIDE_PORT_MESSAGE)
+        processor = serveSideChannel(transfer[0]!, message.capture);
     },
     terminate: () => {},
   } as unknown as Worker;
@@ -81,7 +83,8 @@ function fakes(logits: Float32Array) {
             ['1', Math.log(0.8)],
             ['2', Math.log(0.2)],
           ]);
-        processor.processLogits(logits);
+        processor?.resetState(); // web-llm's resetChat, as the completion starts
+        processor?.processLogits(logits);
         return completion('1');
       },
     },

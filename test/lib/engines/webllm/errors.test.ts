@@ -99,6 +99,35 @@ describe('mapping web-llm failures', () => {
     expect(mapWebLlmError(other, 'load')).toBe(other);
   });
 
+  it('the model unloaded after a lost device (ModelNotLoadedError): reload it', () => {
+    const notLoaded = webLlmError(
+      'ModelNotLoadedError',
+      'Model not loaded before trying to complete CompletionCreateParams. Please ensure you have ' +
+        'called MLCEngine.reload(model) to load the model before initiating APIs, or initialize ' +
+        'your engine using CreateMLCEngine() with a valid model configuration.',
+    );
+    const frontEnd = webLlmError(
+      'WorkerEngineModelNotLoadedError',
+      'WebWorkerMLCEngine is not loaded with a model. Did you call `engine.reload()`?',
+    );
+    for (const e of [notLoaded, fromWorker(notLoaded), frontEnd]) {
+      const mapped = mapWebLlmError(e, 'label');
+      expect(mapped.kind).toBe('model-lost');
+      expect(mapped.message).toMatch(/Reload the model/);
+      expect(mapped.message).toMatch(/Labels made so far are kept/);
+    }
+  });
+
+  it("a 404 through web-llm's Cache backend (cache.add rejects) is a missing file", () => {
+    // The browser's own TypeError text for Cache.add() on a non-2xx answer.
+    const mapped = mapWebLlmError(
+      "TypeError: Failed to execute 'add' on 'Cache': Request failed",
+      'load',
+    );
+    expect(mapped.kind).toBe('model-not-found');
+    expect(mapped.message).toMatch(/not found where the model record points/);
+  });
+
   it('a crashed worker', () => {
     const crash = workerCrashed('out of memory');
     expect(crash.kind).toBe('worker-crashed');

@@ -2,6 +2,7 @@ import type { Completion } from '@mlc-ai/web-llm';
 import { describe, expect, it } from 'vitest';
 import {
   biasedScoreRequest,
+  BIASED_FLOOR,
   biasGroups,
   captureRequest,
   generateRequest,
@@ -9,8 +10,10 @@ import {
   mergeBiasedGroups,
   otherMass,
   readBiasedLogprobs,
+  StopScanner,
   topTokensRequest,
   twoWayProbability,
+  webLlmSeed,
 } from '../../../../src/lib/engines/webllm/requests';
 
 const CALIBRATED = {
@@ -88,9 +91,47 @@ describe('web-llm requests', () => {
       repetition_penalty: 1,
       seed: 7,
       stream_options: { include_usage: true },
-      stop: ['==='],
-    });
-    expect(generateRequest('p', { maxTokens: 1, temperature: 1 })).not.toHaveProperty('stop');
+    }); // no stop: the engine cuts stop strings itself (StopScanner)
+  });
+
+  it("keeps seeds in web-llm's RNG range: seed % (2^31 - 1), never negative", () => {
+    expect(webLlmSeed(7)).toBe(7);
+    expect(webLlmSeed(0)).toBe(0); // web-llm itself turns a zero state into 1
+    expect(webLlmSeed(-7)).toBe(2147483647 - 7);
+    expect(webLlmSeed(2.9)).toBe(2);
+    expect(generateRequest('p', { maxTokens: 1, temperature: 1, seed: -1 }).seed).toBeGreaterThan(
+      0,
+    );
+  });
+});
+
+describe('taking stop strings out of a stream', () => {
+  // web-llm's deltas (makeStreamDeltaChunk) hold nothing back: a stop string's first part arrives
+  // before the delta that completes it, and that delta is then empty.
+  it('holds back what may start a stop string, and cuts at the stop', () => {
+    const scan = new StopScanner(['\nPreferred Summary=']);
+    const shown = ['Because', ' short.', '\n', 'Preferred', ' Summ', 'ary=', '1'].map((d) =>
+      scan.push(d),
+    );
+    expect(shown).toEqual(['Because', ' short.', '', '', '', '', '']);
+    expect(scan.stopped).toBe(true);
+    expect(scan.result).toBe('Because short.');
+  });
+
+  it('releases held-back text that turned out not to be a stop', () => {
+    const scan = new StopScanner(['\nPreferred Summary=']);
+    expect(scan.push('a\nPre')).toBe('a');
+    expect(scan.push('tty')).toBe('\nPretty');
+    expect(scan.push('\nP')).toBe('');
+    expect(scan.flush()).toBe('\nP');
+    expect(scan.result).toBe('a\nPretty\nP');
+    expect(scan.stopped).toBe(false);
+  });
+
+  it('stops at the earliest of several stop strings, inside one delta', () => {
+    const scan = new StopScanner(['STOP', '==']);
+    expect(scan.push('x == y STOP')).toBe('x ');
+    expect(scan.result).toBe('x ');
   });
 });
 
@@ -118,12 +159,23 @@ describe('reading log-probs back', () => {
     expect(twoWayProbability(-Infinity, -Infinity)).toBe(0.5);
   });
 
-  it('gives -Infinity to a candidate missing from the answer, and refuses look-alikes', () => {
-    const read = readBiasedLogprobs(answer([['1', 0]]), [
-      { id: 16, text: '1' },
-      { id: 17, text: '2' },
-    ]);
-    expect(read.get(17)).toBe(-Infinity);
+  it('reads a candidate missing from the answer at the float32 floor, and refuses look-alikes', () => {
+    // getTopProbs stops its scan once 1 - (sum of float32 probs so far) <= its smallest kept
+    // prob: with P("1") = 1 - 3e-8 rounded to 1 in float32, "2" (3e-8) is never reached.
+    const read = readBiasedLogprobs(
+      answer([
+        ['1', 0],
+        ['3', -Infinity], // web-llm's Math.log(0) for a slot it filled with a zero
+      ]),
+      [
+        { id: 16, text: '1' },
+        { id: 17, text: '2' },
+        { id: 18, text: '3' },
+      ],
+    );
+    expect(read.get(17)).toBe(BIASED_FLOOR);
+    expect(read.get(18)).toBe(BIASED_FLOOR);
+    expect(Math.exp(BIASED_FLOOR)).toBeCloseTo(5.96e-8, 10);
     expect(() =>
       readBiasedLogprobs(answer([['1', 0]]), [
         { id: 16, text: '1' },
@@ -148,7 +200,10 @@ describe('reading log-probs back', () => {
     };
     const merged = mergeBiasedGroups(ids, groups.map(read));
     ids.forEach((id, i) => expect(merged[i]).toBeCloseTo(Math.log(p(id) / 55), 12));
-    expect(biasGroups([5])).toEqual([[5]]);
+    // One id biased alone always reads log-prob 0 (d-RLAIF's P("0" after "1") would be 1).
+    expect(() => biasGroups([5])).toThrow(LogprobReadError);
+    expect(() => biasGroups([5, 5])).toThrow(/single token/);
+    expect(() => biasedScoreRequest('p', [5])).toThrow(RangeError);
   });
 
   it('measures the mass left to other tokens', () => {

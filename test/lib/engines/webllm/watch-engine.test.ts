@@ -79,8 +79,11 @@ describe('watchForLoss', () => {
 });
 
 describe('isModelLost and its message', () => {
-  it('counts only out-of-memory and worker crashes as a lost model', () => {
+  it('counts only out-of-memory, worker crashes and an unloaded model as a lost model', () => {
     expect(isModelLost(workerCrashed('x'))).toBe(true);
+    expect(isModelLost(mapWebLlmError('ModelNotLoadedError: Model not loaded', 'label'))).toBe(
+      true,
+    );
     expect(isModelLost(mapWebLlmError('GPUOutOfMemoryError', 'label'))).toBe(true);
     expect(isModelLost(mapWebLlmError('Failed to fetch', 'label'))).toBe(false);
     expect(isModelLost(new Error('DeviceLostError'))).toBe(false);
