@@ -21,10 +21,12 @@ import {
   disposeCache,
   shapeFromConfig,
   type ExecutionProvider,
+  type GraphIo,
   type KvCache,
   type LlamaLikeConfig,
   type OrtModule,
 } from './causal-lm';
+import { kvDtypeFromConfig } from './graph-io';
 import type { HfModelFiles } from './model-files';
 
 export interface OnnxEngineOptions {
@@ -125,7 +127,11 @@ export class OnnxEngine implements LabelerEngine {
     const template = chatTemplateFrom(files.tokenizerConfig as TokenizerConfig);
     const shape = shapeFromConfig(files.config as unknown as LlamaLikeConfig);
     const external = files.externalData.length ? files.externalData : undefined;
-    const lm = await CausalLM.create(options.ort, files.onnx, shape, options.ep, external);
+    const hints = {
+      kvDtype: kvDtypeFromConfig(files.config, files.variant),
+      modelType: typeof files.config.model_type === 'string' ? files.config.model_type : undefined,
+    };
+    const lm = await CausalLM.create(options.ort, files.onnx, shape, options.ep, external, hints);
     return new OnnxEngine(
       options.modelId,
       tokenizer,
@@ -140,6 +146,11 @@ export class OnnxEngine implements LabelerEngine {
 
   get executionProvider(): ExecutionProvider {
     return this.lm.ep;
+  }
+
+  /** The graph's interface as the session reports it: KV and logits dtypes, inputs fed. */
+  get graph(): GraphIo {
+    return this.lm.io;
   }
 
   private encode(text: string, remember: boolean): number[] {
