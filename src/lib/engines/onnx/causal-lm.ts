@@ -63,6 +63,8 @@ export interface ForwardResult {
   seq: number;
   /** The logits' last dimension (can exceed the tokenizer's vocabulary when padded). */
   vocab: number;
+  /** Positions per sequence the graph returned logits for: seq, or 1 under num_logits_to_keep. */
+  kept: number;
   present: KvCache;
 }
 
@@ -216,7 +218,7 @@ export class CausalLM {
       out[kvName('present', l, 'key')]!,
       out[kvName('present', l, 'value')]!,
     ]).flat();
-    return { logits, wanted, seq, vocab, present: { tensors, length: total, batch } };
+    return { logits, wanted, seq, vocab, kept, present: { tensors, length: total, batch } };
   }
 
   /** Copy a batch-1 cache into `n` identical rows (CPU tensors only), to batch continuations. */
