@@ -7,6 +7,9 @@ import {
   UnfillableInputError,
 } from '../../../../src/lib/engines/onnx/graph-io';
 
+/** A session's names and metadata; `type` is any string, as a runtime may report (bfloat16). */
+type SessionLike = Parameters<typeof planGraph>[0];
+
 // Reading a graph's interface from session metadata, with config.json as the fallback. Real
 // sessions are checked in published-forms.test.ts; these are the cases no generated graph has.
 type Meta = { name: string; isTensor: true; type: string; shape: (number | string)[] };
@@ -20,7 +23,7 @@ const past = (type: string, layers = 2): Meta[] =>
     })),
   ).flat();
 
-function session(inputs: Meta[], logits?: string, extraInputs: string[] = []) {
+function session(inputs: Meta[], logits?: string, extraInputs: string[] = []): SessionLike {
   const inputMetadata = [
     { name: 'input_ids', isTensor: true as const, type: 'int64', shape: ['b', 's'] },
     { name: 'attention_mask', isTensor: true as const, type: 'int64', shape: ['b', 't'] },
@@ -33,7 +36,7 @@ function session(inputs: Meta[], logits?: string, extraInputs: string[] = []) {
     outputMetadata: logits
       ? [{ name: 'logits', isTensor: true as const, type: logits, shape: ['b', 's', 100] }]
       : [],
-  };
+  } as unknown as SessionLike;
 }
 
 describe('kvDtypeFromConfig', () => {
