@@ -81,6 +81,8 @@ export interface GraphForm {
   numLogitsToKeep?: boolean;
   /** A bool [1] input: false makes the graph ignore the past (a merged decoder's no-cache branch). */
   useCacheBranch?: boolean;
+  /** Attention as one com.microsoft GroupQueryAttention node with rotary inside, as SmolLM2's exports. */
+  groupQueryAttention?: boolean;
 }
 
 /** Everything the graph pieces share: the builder, the config and a few precomputed tensors. */
@@ -256,6 +258,7 @@ function selfAttention(ctx: Ctx, layer: number, h: string): string {
   const p = `model.layers.${layer}.self_attn`;
   g.scope = `/model/layers.${layer}/self_attn/`;
   const { hiddenSize: hid, numHeads, numKvHeads, headDim } = cfg;
+  if (ctx.form.groupQueryAttention) return gqaAttention(ctx, layer, h);
   const project = (name: string, heads: number): string =>
     splitHeads(ctx, linear(ctx, h, `${p}.${name}.weight`, heads * headDim, hid, INIT.projection));
   const q = applyRotary(ctx, project('q_proj', numHeads));
@@ -278,6 +281,77 @@ function selfAttention(ctx: Ctx, layer: number, h: string): string {
     shape(g, [0, 0, numHeads * headDim]),
   ]);
   return linear(ctx, merged, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
+}
+
+/**
+ * The same attention as com.microsoft GroupQueryAttention: rotary applied inside from half-width
+ * cos/sin tables, positions from seqlens_k (real tokens - 1 per row), the cache grown in place.
+ */
+function gqaAttention(ctx: Ctx, layer: number, h: string): string {
+  const { g, cfg } = ctx;
+  const p = `model.layers.${layer}.self_attn`;
+  const { hiddenSize: hid, numHeads, numKvHeads, headDim } = cfg;
+  const project = (name: string, heads: number): string =>
+    linear(ctx, h, `${p}.${name}.weight`, heads * headDim, hid, INIT.projection);
+  const [q, k, v] = [
+    project('q_proj', numHeads),
+    project('k_proj', numKvHeads),
+    project('v_proj', numKvHeads),
+  ];
+  const { seqlensK, totalLength, cosHalf, sinHalf } = gqaShared(ctx);
+  const [out] = g.msOp(
+    'GroupQueryAttention',
+    [
+      q!,
+      k!,
+      v!,
+      `past_key_values.${layer}.key`,
+      `past_key_values.${layer}.value`,
+      seqlensK,
+      totalLength,
+      cosHalf,
+      sinHalf,
+    ],
+    { num_heads: numHeads, kv_num_heads: numKvHeads, do_rotary: 1, rotary_interleaved: 0 },
+    [
+      `/model/layers.${layer}/attn/GroupQueryAttention_output_0`,
+      `present.${layer}.key`,
+      `present.${layer}.value`,
+    ],
+  );
+  return linear(ctx, out!, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
+}
+
+/** GroupQueryAttention's shared inputs, built once: int32 lengths and [positions, head_dim / 2] tables. */
+function gqaShared(ctx: Ctx) {
+  const { g, cfg } = ctx;
+  const scope = g.scope;
+  const names = {
+    seqlensK: '/model/gqa/seqlens_k',
+    totalLength: '/model/gqa/total_seq_len',
+    cosHalf: 'model.rotary_emb.cos_cache',
+    sinHalf: 'model.rotary_emb.sin_cache',
+  };
+  if (g.has(names.cosHalf)) return names;
+  g.scope = '/model/gqa/';
+  const INT32 = 6;
+  const realTokens = g.op('ReduceSum', ['attention_mask', axes(g, 1)], { keepdims: 0 });
+  g.op('Cast', [g.op('Sub', [realTokens, scalar(g, 1)])], { to: INT32 }, names.seqlensK);
+  const total = g.op('Gather', [g.op('Shape', ['attention_mask']), scalar(g, 1)], { axis: 0 });
+  g.op('Cast', [total], { to: INT32 }, names.totalLength);
+  const half = cfg.headDim / 2;
+  const table = (f: (angle: number) => number) => {
+    const values = new Float32Array(cfg.maxPositions * half);
+    for (let pos = 0; pos < cfg.maxPositions; pos++) {
+      for (let i = 0; i < half; i++)
+        values[pos * half + i] = f(pos / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim));
+    }
+    return values;
+  };
+  g.floats(names.cosHalf, table(Math.cos), [cfg.maxPositions, half]);
+  g.floats(names.sinHalf, table(Math.sin), [cfg.maxPositions, half]);
+  g.scope = scope;
+  return names;
 }
 
 /** [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim]. */

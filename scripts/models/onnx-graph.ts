@@ -32,6 +32,8 @@ export class GraphBuilder {
   private readonly outputs: ValueInfoProto[] = [];
   private readonly counts = new Map<string, number>();
   private readonly initializerNames = new Set<string>();
+  /** Whether a com.microsoft contrib op was added (its opset is then imported). */
+  private contrib = false;
   /** Prefix for node names, e.g. "/model/layers.0/self_attn/", so graph viewers group them. */
   scope = '';
 
@@ -44,6 +46,18 @@ export class GraphBuilder {
       onnx.NodeProto.create({ name, opType, input: inputs, output: [out], attribute }),
     );
     return out;
+  }
+
+  /** A com.microsoft contrib op with several outputs, named by the caller. */
+  msOp(opType: string, inputs: string[], attrs: Attrs, outputs: string[]): string[] {
+    const name = this.uniqueName(opType);
+    const attribute = Object.entries(attrs).map(([key, value]) => intAttribute(key, value));
+    const domain = 'com.microsoft';
+    this.nodes.push(
+      onnx.NodeProto.create({ name, opType, domain, input: inputs, output: outputs, attribute }),
+    );
+    this.contrib = true;
+    return outputs;
   }
 
   /** A float32 initializer, stored little-endian in raw_data. */
@@ -141,7 +155,10 @@ export class GraphBuilder {
     const model = onnx.ModelProto.create({
       irVersion,
       producerName: 'rlaif-lab',
-      opsetImport: [{ domain: '', version: opset }],
+      opsetImport: [
+        { domain: '', version: opset },
+        ...(this.contrib ? [{ domain: 'com.microsoft', version: 1 }] : []),
+      ],
       graph,
     });
     return onnx.ModelProto.encode(model).finish();

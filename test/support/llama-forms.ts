@@ -1,6 +1,6 @@
 // The committed tiny-llama rebuilt in the forms published Hugging Face exports have (test code,
 // nothing committed): a float16 interface, chunked external data with an object-form config,
-// num_logits_to_keep and use_cache_branch inputs. Same weights as models/tiny-llama, so the float64
+// num_logits_to_keep and use_cache_branch inputs, GroupQueryAttention. Same weights as models/tiny-llama, so the float64
 // reference of the committed folder is every variant's oracle. Runs in Node and in Chromium.
 import {
   IR_VERSION,
@@ -88,6 +88,17 @@ export function gemmaLikeFolder(base: BaseFiles, modelType: string): Map<string,
     c.model_type = modelType;
   });
   files.set('onnx/model.onnx', graphBytes(config, { numLogitsToKeep: true, useCacheBranch: true }));
+  return files;
+}
+
+/** Like SmolLM2's current exports: attention as com.microsoft GroupQueryAttention nodes. */
+export function gqaFolder(base: BaseFiles): Map<string, Uint8Array> {
+  const files = new Map(base);
+  const config = JSON.parse(new TextDecoder().decode(base.get('config.json'))) as Record<
+    string,
+    unknown
+  >;
+  files.set('onnx/model.onnx', graphBytes(config, { groupQueryAttention: true }));
   return files;
 }
 

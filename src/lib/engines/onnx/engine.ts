@@ -116,7 +116,7 @@ export class OnnxEngine implements LabelerEngine {
     private readonly lm: CausalLM,
     private readonly eos: Set<number>,
     private readonly reusePrefix: boolean,
-    private readonly batch: boolean,
+    private batch: boolean,
     /** config.json's max_position_embeddings; 0 when the config does not say. */
     private readonly maxPositions: number,
   ) {}
@@ -291,14 +291,21 @@ export class OnnxEngine implements LabelerEngine {
     const shared = plans.every((p) => p.past === plans[0]!.past) && plans[0]!.past !== null;
     if (this.batch && plans.length > 1 && shared) {
       throwIfAborted(signal, 'Scoring');
-      const past = await this.lm.repeatCache(plans[0]!.past!, plans.length);
-      const result = await this.forward(
-        plans.map((p) => p.ids),
-        past,
-      );
-      return plans.map((p, b) =>
-        read(this.lm.row(result, b, p.ids.length - 1), prefixTokens + p.ids.length),
-      );
+      try {
+        const past = await this.lm.repeatCache(plans[0]!.past!, plans.length);
+        const result = await this.forward(
+          plans.map((p) => p.ids),
+          past,
+        );
+        return plans.map((p, b) =>
+          read(this.lm.row(result, b, p.ids.length - 1), prefixTokens + p.ids.length),
+        );
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        // Some graphs take one sequence at a time after a past (GroupQueryAttention: "batch_size
+        // must be 1 when sequence_length > 1 and past context is given"): one by one from now on.
+        this.batch = false;
+      }
     }
     const scores: NextTokenScores[] = [];
     for (const p of plans) {

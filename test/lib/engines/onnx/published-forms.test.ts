@@ -22,6 +22,7 @@ import {
 import { loadLlamaReference } from '../../../support/llama-reference-node';
 import {
   gemmaLikeFolder,
+  gqaFolder,
   graphBytes,
   llamaConfigOf,
   memoryFetch,
@@ -288,6 +289,23 @@ describe('a Gemma-like graph: num_logits_to_keep, use_cache_branch, positions by
       });
     }
     await lm.release();
+  });
+});
+
+describe('a GroupQueryAttention graph (com.microsoft contrib op, as SmolLM2 exports)', () => {
+  it('matches the reference, running continuations one by one where the op refuses a batch', async () => {
+    const { files } = await load(gqaFolder(base), 'fp32');
+    // GroupQueryAttention on WASM: "batch_size must be 1 when sequence_length > 1 and past
+    // context is given"; the engine then scores each continuation after the shared prefix alone.
+    const worst = await worstDelta(files);
+    console.log(`GroupQueryAttention: max |delta log-prob| = ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(TOL);
+    const engine = await OnnxEngine.create({ ort, ep: 'wasm', modelId: 'm', files });
+    await engine.scoreNextToken({ ...prompts[0]!, tokenIds: [52] });
+    expect(engine.stats.forwardCalls).toBe(2 + 1 + 2); // 2 prefix segments, the refused batch, 2 alone
+    await engine.scoreNextToken({ ...prompts[1]!, tokenIds: [52] });
+    expect(engine.stats.forwardCalls).toBe(5 + 2 + 2); // no second try at a batch
+    await engine.dispose();
   });
 });
 
