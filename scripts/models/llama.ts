@@ -5,6 +5,7 @@
 
 import type { Json } from './json.ts';
 import { BOOL, FLOAT, FLOAT16, GraphBuilder, INT64 } from './onnx-graph.ts';
+import { groupQueryAttention } from './llama-gqa.ts';
 import { hashString, normalArray } from './rng.ts';
 
 export interface LlamaConfig {
@@ -283,10 +284,7 @@ function selfAttention(ctx: Ctx, layer: number, h: string): string {
   return linear(ctx, merged, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
 }
 
-/**
- * The same attention as com.microsoft GroupQueryAttention: rotary applied inside from half-width
- * cos/sin tables, positions from seqlens_k (real tokens - 1 per row), the cache grown in place.
- */
+/** Attention as one com.microsoft GroupQueryAttention node per layer (rotary inside). */
 function gqaAttention(ctx: Ctx, layer: number, h: string): string {
   const { g, cfg } = ctx;
   const p = `model.layers.${layer}.self_attn`;
@@ -298,60 +296,8 @@ function gqaAttention(ctx: Ctx, layer: number, h: string): string {
     project('k_proj', numKvHeads),
     project('v_proj', numKvHeads),
   ];
-  const { seqlensK, totalLength, cosHalf, sinHalf } = gqaShared(ctx);
-  const [out] = g.msOp(
-    'GroupQueryAttention',
-    [
-      q!,
-      k!,
-      v!,
-      `past_key_values.${layer}.key`,
-      `past_key_values.${layer}.value`,
-      seqlensK,
-      totalLength,
-      cosHalf,
-      sinHalf,
-    ],
-    { num_heads: numHeads, kv_num_heads: numKvHeads, do_rotary: 1, rotary_interleaved: 0 },
-    [
-      `/model/layers.${layer}/attn/GroupQueryAttention_output_0`,
-      `present.${layer}.key`,
-      `present.${layer}.value`,
-    ],
-  );
-  return linear(ctx, out!, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
-}
-
-/** GroupQueryAttention's shared inputs, built once: int32 lengths and [positions, head_dim / 2] tables. */
-function gqaShared(ctx: Ctx) {
-  const { g, cfg } = ctx;
-  const scope = g.scope;
-  const names = {
-    seqlensK: '/model/gqa/seqlens_k',
-    totalLength: '/model/gqa/total_seq_len',
-    cosHalf: 'model.rotary_emb.cos_cache',
-    sinHalf: 'model.rotary_emb.sin_cache',
-  };
-  if (g.has(names.cosHalf)) return names;
-  g.scope = '/model/gqa/';
-  const INT32 = 6;
-  const realTokens = g.op('ReduceSum', ['attention_mask', axes(g, 1)], { keepdims: 0 });
-  g.op('Cast', [g.op('Sub', [realTokens, scalar(g, 1)])], { to: INT32 }, names.seqlensK);
-  const total = g.op('Gather', [g.op('Shape', ['attention_mask']), scalar(g, 1)], { axis: 0 });
-  g.op('Cast', [total], { to: INT32 }, names.totalLength);
-  const half = cfg.headDim / 2;
-  const table = (f: (angle: number) => number) => {
-    const values = new Float32Array(cfg.maxPositions * half);
-    for (let pos = 0; pos < cfg.maxPositions; pos++) {
-      for (let i = 0; i < half; i++)
-        values[pos * half + i] = f(pos / Math.pow(cfg.ropeTheta, (2 * i) / cfg.headDim));
-    }
-    return values;
-  };
-  g.floats(names.cosHalf, table(Math.cos), [cfg.maxPositions, half]);
-  g.floats(names.sinHalf, table(Math.sin), [cfg.maxPositions, half]);
-  g.scope = scope;
-  return names;
+  const out = groupQueryAttention(g, cfg, layer, q, k, v);
+  return linear(ctx, out, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
 }
 
 /** [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim]. */
