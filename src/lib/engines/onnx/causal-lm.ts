@@ -6,6 +6,7 @@ import { halfBits, halfToFloat32 } from './float16';
 import {
   emptyPastDims,
   kvName,
+  maxTokensPerCall,
   planGraph,
   type FloatDtype,
   type GraphHints,
@@ -87,6 +88,8 @@ export class CausalLM {
     readonly shape: LmShape,
     readonly ep: ExecutionProvider,
     private readonly plan: GraphPlan,
+    /** Longer single sequences run in steps of this many tokens (see maxTokensPerCall). */
+    private readonly maxStep: number,
   ) {}
 
   /** What the graph takes and returns, as read from the session (see GraphIo). */
@@ -125,7 +128,8 @@ export class CausalLM {
         : {}),
     });
     try {
-      return new CausalLM(ort, session, shape, ep, planGraph(session, shape.layers, hints));
+      const plan = planGraph(session, shape.layers, hints);
+      return new CausalLM(ort, session, shape, ep, plan, maxTokensPerCall(model, ep));
     } catch (error) {
       await session.release();
       throw error;
@@ -190,6 +194,9 @@ export class CausalLM {
     past: KvCache | null,
     wanted: LogitsWanted = 'all',
   ): Promise<ForwardResult> {
+    const [first] = rows;
+    if (rows.length === 1 && first!.length > this.maxStep)
+      return this.inSteps(first!, past, wanted);
     const batch = rows.length;
     const cache = past ?? this.emptyCache(batch);
     if (cache.batch !== batch) throw new Error(`cache batch ${cache.batch} != ${batch} rows`);
@@ -219,6 +226,30 @@ export class CausalLM {
       out[kvName('present', l, 'value')]!,
     ]).flat();
     return { logits, wanted, seq, vocab, kept, present: { tensors, length: total, batch } };
+  }
+
+  /** One sequence as consecutive calls of at most maxStep tokens: the same result as one call. */
+  private async inSteps(
+    row: number[],
+    past: KvCache | null,
+    wanted: LogitsWanted,
+  ): Promise<ForwardResult> {
+    let cache = past;
+    let result: ForwardResult | null = null;
+    const all: Float32Array[] = [];
+    for (let at = 0; at < row.length; at += this.maxStep) {
+      const last = at + this.maxStep >= row.length;
+      const step = row.slice(at, at + this.maxStep);
+      result = await this.forward([step], cache, wanted === 'all' || last ? wanted : 'none');
+      if (cache !== past) disposeCache(cache);
+      cache = result.present;
+      all.push(result.logits);
+    }
+    const seq = row.length;
+    if (wanted !== 'all') return { ...result!, seq };
+    const logits = new Float32Array(all.reduce((n, l) => n + l.length, 0));
+    all.reduce((at, l) => (logits.set(l, at), at + l.length), 0);
+    return { ...result!, logits, seq, kept: seq };
   }
 
   /** Copy a batch-1 cache into `n` identical rows (CPU tensors only), to batch continuations. */

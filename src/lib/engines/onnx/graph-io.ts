@@ -159,3 +159,24 @@ export function emptyPastDims(
   const fixed = (d: number, fallback: number) => (d >= 0 ? d : fallback);
   return [batch, fixed(dims[1]!, kvHeads), 0, fixed(dims[3]!, headDim)];
 }
+
+/** Whether the graph has a node of this op type: its name appears in the model's bytes. */
+export function hasOpType(model: Uint8Array, opType: string): boolean {
+  const needle = new TextEncoder().encode(opType);
+  const first = needle[0]!;
+  for (let i = model.indexOf(first); i >= 0; i = model.indexOf(first, i + 1)) {
+    let j = 1;
+    while (j < needle.length && model[i + j] === needle[j]) j++;
+    if (j === needle.length) return true;
+  }
+  return false;
+}
+
+/**
+ * The most new tokens one call may take. GroupQueryAttention on onnxruntime-web 1.30's WebGPU EP
+ * gives wrong logits from 32 new tokens per call (measured on SwiftShader; right up to 24, and
+ * always right on WASM), so such graphs take 16 at a time there.
+ */
+export function maxTokensPerCall(model: Uint8Array, ep: 'webgpu' | 'wasm'): number {
+  return ep === 'webgpu' && hasOpType(model, 'GroupQueryAttention') ? 16 : Infinity;
+}

@@ -11,7 +11,7 @@ import {
   type LlamaLikeConfig,
   type OrtModule,
 } from '../../../../src/lib/engines/onnx/causal-lm';
-import { memoryFetch, publishedFolder } from '../../../support/llama-forms';
+import { gqaFolder, memoryFetch, publishedFolder } from '../../../support/llama-forms';
 import { referenceFromBytes, type LlamaReference } from '../../../support/llama-reference';
 import { refLogSoftmax } from '../../../support/reference-engine';
 
@@ -129,6 +129,19 @@ describe.each(['webgpu', 'wasm'] as const)('CausalLM last-row logits on %s', (ep
   });
 });
 
+/** The committed folder's JSON files, which the generated variants share. */
+async function baseFiles(): Promise<Map<string, Uint8Array>> {
+  const names = [
+    'config.json',
+    'generation_config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+  ];
+  const read = async (f: string) =>
+    [f, new Uint8Array(await (await fetch(`/models/tiny-llama/${f}`)).arrayBuffer())] as const;
+  return new Map(await Promise.all(names.map(read)));
+}
+
 // A float16-interface graph (as fp16 and q4f16 exports are), generated here from the committed
 // weights: on WASM it labels like the float64 reference within float16's rounding; on a WebGPU
 // adapter without shader-f16 (SwiftShader) the load is refused, before any download, saying why.
@@ -137,23 +150,7 @@ describe('a float16-interface variant in Chromium', () => {
   let folder: Map<string, Uint8Array>;
 
   beforeAll(async () => {
-    const names = [
-      'config.json',
-      'generation_config.json',
-      'tokenizer.json',
-      'tokenizer_config.json',
-    ];
-    const base = new Map(
-      await Promise.all(
-        names.map(async (f) => {
-          const bytes = new Uint8Array(
-            await (await fetch(`/models/tiny-llama/${f}`)).arrayBuffer(),
-          );
-          return [f, bytes] as const;
-        }),
-      ),
-    );
-    folder = publishedFolder(base);
+    folder = publishedFolder(await baseFiles());
   });
 
   it('labels within 1e-2 of the float64 reference on WASM, with float16 caches and logits', async () => {
@@ -251,3 +248,66 @@ describe('readLogitRows from a WebGPU buffer', () => {
     await lm.release();
   });
 });
+
+// SmolLM2's current exports use com.microsoft GroupQueryAttention; it runs on both EPs here. The
+// engine scores continuations one at a time after a shared prefix on it (the op refuses a batch),
+// and on WebGPU feeds at most 16 new tokens per call: from 32 the op's logits are wrong there.
+describe.each(['webgpu', 'wasm'] as const)('a GroupQueryAttention graph on %s', (ep) => {
+  it('matches the float64 reference and decodes like the plain graph', async () => {
+    const hub = 'http://hub.test/gqa/';
+    const gqa = await loadModelFolder(hub, 'fp32', {
+      fetch: memoryFetch(hub, gqaFolder(await baseFiles())),
+      cache: null,
+    });
+    const engine = await OnnxEngine.create({ ort, ep, modelId: 'gqa', files: gqa });
+    const all = Array.from({ length: 512 }, (_, i) => i);
+    let worst = 0;
+    for (const p of prompts) {
+      const [got] = await engine.scoreNextToken({
+        prefix: p.prefix,
+        continuations: [p.continuation],
+        tokenIds: all,
+      });
+      const ids = engine.tokenizer.encode(p.prefix.join('') + p.continuation);
+      const want = refLogSoftmax(ref.forward(ids).logits.at(-1)!);
+      worst = Math.max(worst, maxDiff(got!.logprobs, want));
+    }
+    console.log(`GroupQueryAttention on ${ep}: max |delta log-prob| = ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThan(TOL);
+    const plain = await OnnxEngine.create({ ort, ep, modelId: 'tiny-llama', files });
+    const request = {
+      prefix: ['Human: Tell me about cats.\n'],
+      continuation: 'Assistant:',
+      maxTokens: 10,
+      temperature: 0,
+    };
+    expect((await engine.generate(request)).text).toBe((await plain.generate(request)).text);
+    await Promise.all([engine.dispose(), plain.dispose()]);
+  });
+});
+
+describe.each(['webgpu', 'wasm'] as const)(
+  'CausalLM on a GroupQueryAttention graph on %s',
+  (ep) => {
+    it('gives every position of a 100-token call the reference logits', async () => {
+      const hub = 'http://hub.test/gqa/';
+      const gqa = await loadModelFolder(hub, 'fp32', {
+        fetch: memoryFetch(hub, gqaFolder(await baseFiles())),
+        cache: null,
+      });
+      const shape = shapeFromConfig(gqa.config as unknown as LlamaLikeConfig);
+      const lm = await CausalLM.create(ort, gqa.onnx, shape, ep);
+      const ids = Array.from({ length: 100 }, (_, i) => ((i * 37) % 500) + 3);
+      const want = ref.forward(ids).logits;
+      const all = await lm.forward([ids], null, 'all');
+      const last = await lm.forward([ids], null, 'last');
+      const worst = Math.max(...want.map((w, t) => maxDiff(Array.from(lm.row(all, 0, t)), w)));
+      console.log(
+        `GroupQueryAttention, 100 tokens in one forward on ${ep}: max |delta logit| = ${worst.toExponential(2)}`,
+      );
+      expect(worst).toBeLessThan(TOL);
+      expect(Array.from(lm.row(last, 0, 99))).toEqual(Array.from(lm.row(all, 0, 99)));
+      await lm.release();
+    });
+  },
+);

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import {
   emptyPastDims,
   GraphFormatError,
+  hasOpType,
   kvDtypeFromConfig,
+  maxTokensPerCall,
   planGraph,
   UnfillableInputError,
 } from '../../../../src/lib/engines/onnx/graph-io';
+import { graphBytes } from '../../../support/llama-forms';
 
 /** A session's names and metadata; `type` is any string, as a runtime may report (bfloat16). */
 type SessionLike = Parameters<typeof planGraph>[0];
@@ -118,5 +122,26 @@ describe('emptyPastDims', () => {
     expect(emptyPastDims([-1, 3, -1, 64], 2, 9, 9)).toEqual([2, 3, 0, 64]);
     expect(emptyPastDims([-1, -1, -1, -1], 1, 5, 32)).toEqual([1, 5, 0, 32]);
     expect(emptyPastDims(undefined, 4, 5, 32)).toEqual([4, 5, 0, 32]);
+  });
+});
+
+describe('maxTokensPerCall', () => {
+  const config = JSON.parse(readFileSync('models/tiny-llama/config.json', 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const plain = new Uint8Array(readFileSync('models/tiny-llama/onnx/model.onnx'));
+  const gqa = graphBytes(config, { groupQueryAttention: true });
+
+  it('finds GroupQueryAttention nodes in a graph’s bytes', () => {
+    expect(hasOpType(gqa, 'GroupQueryAttention')).toBe(true);
+    expect(hasOpType(plain, 'GroupQueryAttention')).toBe(false);
+    expect(hasOpType(plain, 'MatMul')).toBe(true);
+  });
+
+  it('limits GroupQueryAttention graphs on WebGPU only', () => {
+    expect(maxTokensPerCall(gqa, 'webgpu')).toBe(16);
+    expect(maxTokensPerCall(gqa, 'wasm')).toBe(Infinity);
+    expect(maxTokensPerCall(plain, 'webgpu')).toBe(Infinity);
   });
 });
