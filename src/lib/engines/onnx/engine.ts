@@ -26,7 +26,7 @@ import {
   type LlamaLikeConfig,
   type OrtModule,
 } from './causal-lm';
-import { kvDtypeFromConfig } from './graph-io';
+import { hasOpType, kvDtypeFromConfig } from './graph-io';
 import type { HfModelFiles } from './model-files';
 
 export interface OnnxEngineOptions {
@@ -139,7 +139,9 @@ export class OnnxEngine implements LabelerEngine {
       lm,
       eosIds(files),
       options.reusePrefix ?? true,
-      options.batchContinuations ?? options.ep === 'wasm',
+      // GroupQueryAttention refuses a batch after a past: no need to try (score() also falls back).
+      options.batchContinuations ??
+        (options.ep === 'wasm' && !hasOpType(files.onnx, 'GroupQueryAttention')),
       Number(files.config.max_position_embeddings) || 0,
     );
   }

@@ -300,7 +300,13 @@ describe('a GroupQueryAttention graph (com.microsoft contrib op, as SmolLM2 expo
     const worst = await worstDelta(files);
     console.log(`GroupQueryAttention: max |delta log-prob| = ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(TOL);
-    const engine = await OnnxEngine.create({ ort, ep: 'wasm', modelId: 'm', files });
+    // By default the engine sees the op and does not batch; forced to, it falls back once.
+    const plain = await OnnxEngine.create({ ort, ep: 'wasm', modelId: 'm', files });
+    await plain.scoreNextToken({ ...prompts[0]!, tokenIds: [52] });
+    expect(plain.stats.forwardCalls).toBe(2 + 2); // 2 prefix segments, 2 continuations alone
+    await plain.dispose();
+    const forced = { ort, ep: 'wasm' as const, modelId: 'm', files, batchContinuations: true };
+    const engine = await OnnxEngine.create(forced);
     await engine.scoreNextToken({ ...prompts[0]!, tokenIds: [52] });
     expect(engine.stats.forwardCalls).toBe(2 + 1 + 2); // 2 prefix segments, the refused batch, 2 alone
     await engine.scoreNextToken({ ...prompts[1]!, tokenIds: [52] });
