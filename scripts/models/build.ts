@@ -14,7 +14,7 @@ import { TOKEN_IDS, tokenizerFiles } from './tokenizer.ts';
 import { BERT_TOKEN_IDS, bertTokenizerFiles, learnWordPieceVocab } from './wordpiece.ts';
 
 export const MODEL_NAME = 'tiny-llama';
-const SEED = 20240613;
+export const SEED = 20240613;
 
 /** Grouped-query attention with 4 query heads sharing 2 kv heads, as in SmolLM2 and Qwen2. */
 export const TINY_LLAMA: LlamaConfig = {

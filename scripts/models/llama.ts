@@ -4,7 +4,8 @@
 // MatMul(x, Transpose(W)), which onnxruntime folds into a constant when the session loads.
 
 import type { Json } from './json.ts';
-import { BOOL, FLOAT, GraphBuilder, INT64 } from './onnx-graph.ts';
+import { BOOL, FLOAT, FLOAT16, GraphBuilder, INT64 } from './onnx-graph.ts';
+import { groupQueryAttention } from './llama-gqa.ts';
 import { hashString, normalArray } from './rng.ts';
 
 export interface LlamaConfig {
@@ -70,6 +71,21 @@ export function configJson(cfg: LlamaConfig, ids: SpecialTokenIds): Json {
   };
 }
 
+/**
+ * The interface variants published exports have; the default is the committed tiny-llama.
+ * Weights and compute stay float32 in every form, so each runs on WASM and has the same reference.
+ */
+export interface GraphForm {
+  /** float16 past/present and logits, as fp16 and q4f16 exports have (Casts at the edges). */
+  interface?: 'float32' | 'float16';
+  /** An int64 scalar input: logits for the last k positions, or all for 0 (Gemma 4 exports). */
+  numLogitsToKeep?: boolean;
+  /** A bool [1] input: false makes the graph ignore the past (a merged decoder's no-cache branch). */
+  useCacheBranch?: boolean;
+  /** Attention as one com.microsoft GroupQueryAttention node with rotary inside, as SmolLM2's exports. */
+  groupQueryAttention?: boolean;
+}
+
 /** Everything the graph pieces share: the builder, the config and a few precomputed tensors. */
 interface Ctx {
   g: GraphBuilder;
@@ -78,14 +94,20 @@ interface Ctx {
   cos: string;
   sin: string;
   mask: string;
+  form: GraphForm;
 }
 
 /** The complete model.onnx bytes. */
-export function llamaOnnx(cfg: LlamaConfig, seed: number): Uint8Array {
+export function llamaOnnx(cfg: LlamaConfig, seed: number, form: GraphForm = {}): Uint8Array {
+  return llamaGraph(cfg, seed, form).encode('tiny-llama', OPSET, IR_VERSION);
+}
+
+/** The graph, ready to encode inline or with its weights in external data files. */
+export function llamaGraph(cfg: LlamaConfig, seed: number, form: GraphForm = {}): GraphBuilder {
   const g = new GraphBuilder();
-  declareInputsAndOutputs(g, cfg);
+  declareInputsAndOutputs(g, cfg, form);
   const { cos, sin } = rotaryEmbedding(g, cfg);
-  const ctx: Ctx = { g, cfg, seed, cos, sin, mask: attentionMask(g) };
+  const ctx: Ctx = { g, cfg, seed, cos, sin, mask: attentionMask(g), form };
 
   g.scope = '/model/embed_tokens/';
   const embedTokens = weight(ctx, 'model.embed_tokens.weight', [cfg.vocabSize, cfg.hiddenSize]);
@@ -93,26 +115,68 @@ export function llamaOnnx(cfg: LlamaConfig, seed: number): Uint8Array {
   for (let i = 0; i < cfg.numLayers; i++) x = decoderLayer(ctx, i, x);
   g.scope = '/model/norm/';
   x = rmsNorm(ctx, x, 'model.norm.weight');
+  if (form.numLogitsToKeep) x = keepLastPositions(g, x);
   g.scope = '/lm_head/';
-  linear(ctx, x, 'lm_head.weight', cfg.vocabSize, cfg.hiddenSize, INIT.lmHead, 'logits');
-  return g.encode('tiny-llama', OPSET, IR_VERSION);
+  const half = form.interface === 'float16';
+  const logits = half ? undefined : 'logits';
+  const y = linear(ctx, x, 'lm_head.weight', cfg.vocabSize, cfg.hiddenSize, INIT.lmHead, logits);
+  if (half) g.op('Cast', [y], { to: FLOAT16 }, 'logits');
+  return g;
 }
 
-function declareInputsAndOutputs(g: GraphBuilder, cfg: LlamaConfig): void {
+function declareInputsAndOutputs(g: GraphBuilder, cfg: LlamaConfig, form: GraphForm): void {
+  const kv = form.interface === 'float16' ? FLOAT16 : FLOAT;
   g.input('input_ids', INT64, ['batch_size', 'sequence_length']);
   g.input('attention_mask', INT64, ['batch_size', 'total_sequence_length']);
   g.input('position_ids', INT64, ['batch_size', 'sequence_length']);
+  if (form.numLogitsToKeep) g.input('num_logits_to_keep', INT64, []);
+  if (form.useCacheBranch) g.input('use_cache_branch', BOOL, [1]);
   const past = ['batch_size', cfg.numKvHeads, 'past_sequence_length', cfg.headDim];
   const present = ['batch_size', cfg.numKvHeads, 'total_sequence_length', cfg.headDim];
   for (let i = 0; i < cfg.numLayers; i++) {
-    g.input(`past_key_values.${i}.key`, FLOAT, past);
-    g.input(`past_key_values.${i}.value`, FLOAT, past);
+    g.input(`past_key_values.${i}.key`, kv, past);
+    g.input(`past_key_values.${i}.value`, kv, past);
   }
-  g.output('logits', FLOAT, ['batch_size', 'sequence_length', cfg.vocabSize]);
+  const kept = form.numLogitsToKeep ? 'num_logits' : 'sequence_length';
+  g.output('logits', kv, ['batch_size', kept, cfg.vocabSize]);
   for (let i = 0; i < cfg.numLayers; i++) {
-    g.output(`present.${i}.key`, FLOAT, present);
-    g.output(`present.${i}.value`, FLOAT, present);
+    g.output(`present.${i}.key`, kv, present);
+    g.output(`present.${i}.value`, kv, present);
   }
+}
+
+/** x[:, -k:, :] for k = num_logits_to_keep; k = 0 keeps every position (Slice from -0 = 0). */
+function keepLastPositions(g: GraphBuilder, x: string): string {
+  g.scope = '/model/num_logits_to_keep/';
+  const start = g.op('Neg', [g.op('Reshape', ['num_logits_to_keep', shape(g, [1])])]);
+  const end = constInt64(g, '/const/int64[max]', [Number.MAX_SAFE_INTEGER], [1]);
+  return g.op('Slice', [x, start, end, axes(g, 1)]);
+}
+
+/** A past input as the float32 the layer computes in: Cast from float16, zeroed by the branch flag. */
+function pastInput(ctx: Ctx, name: string): string {
+  const { g, form } = ctx;
+  let past = form.interface === 'float16' ? g.op('Cast', [name], { to: FLOAT }) : name;
+  if (form.useCacheBranch) {
+    // A stand-in for the merged decoder's If: with the flag false the cached keys count as zeros.
+    past = g.op('Mul', [past, g.op('Cast', ['use_cache_branch'], { to: FLOAT })]);
+  }
+  return past;
+}
+
+/** Concat(past, new) along positions, written out in the interface dtype as `present`. */
+function presentOutput(ctx: Ctx, past: string, fresh: string, present: string): string {
+  const { g, form } = ctx;
+  const half = form.interface === 'float16';
+  if (!half && !form.useCacheBranch) return g.op('Concat', [past, fresh], { axis: 2 }, present);
+  const all = g.op(
+    'Concat',
+    [pastInput(ctx, past), fresh],
+    { axis: 2 },
+    half ? undefined : present,
+  );
+  if (half) g.op('Cast', [all], { to: FLOAT16 }, present);
+  return all;
 }
 
 /**
@@ -195,6 +259,7 @@ function selfAttention(ctx: Ctx, layer: number, h: string): string {
   const p = `model.layers.${layer}.self_attn`;
   g.scope = `/model/layers.${layer}/self_attn/`;
   const { hiddenSize: hid, numHeads, numKvHeads, headDim } = cfg;
+  if (ctx.form.groupQueryAttention) return gqaAttention(ctx, layer, h);
   const project = (name: string, heads: number): string =>
     splitHeads(ctx, linear(ctx, h, `${p}.${name}.weight`, heads * headDim, hid, INIT.projection));
   const q = applyRotary(ctx, project('q_proj', numHeads));
@@ -204,8 +269,8 @@ function selfAttention(ctx: Ctx, layer: number, h: string): string {
   // The cache holds rotated keys, so past keys are never rotated again.
   const pastK = `past_key_values.${layer}.key`;
   const pastV = `past_key_values.${layer}.value`;
-  const keys = g.op('Concat', [pastK, k], { axis: 2 }, `present.${layer}.key`);
-  const values = g.op('Concat', [pastV, v], { axis: 2 }, `present.${layer}.value`);
+  const keys = presentOutput(ctx, pastK, k, `present.${layer}.key`);
+  const values = presentOutput(ctx, pastV, v, `present.${layer}.value`);
 
   const kT = g.op('Transpose', [repeatKv(ctx, keys)], { perm: [0, 1, 3, 2] });
   const scale = constFloat(g, 1 / Math.sqrt(headDim));
@@ -217,6 +282,22 @@ function selfAttention(ctx: Ctx, layer: number, h: string): string {
     shape(g, [0, 0, numHeads * headDim]),
   ]);
   return linear(ctx, merged, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
+}
+
+/** Attention as one com.microsoft GroupQueryAttention node per layer (rotary inside). */
+function gqaAttention(ctx: Ctx, layer: number, h: string): string {
+  const { g, cfg } = ctx;
+  const p = `model.layers.${layer}.self_attn`;
+  const { hiddenSize: hid, numHeads, numKvHeads, headDim } = cfg;
+  const project = (name: string, heads: number): string =>
+    linear(ctx, h, `${p}.${name}.weight`, heads * headDim, hid, INIT.projection);
+  const [q, k, v] = [
+    project('q_proj', numHeads),
+    project('k_proj', numKvHeads),
+    project('v_proj', numKvHeads),
+  ];
+  const out = groupQueryAttention(g, cfg, layer, q, k, v);
+  return linear(ctx, out, `${p}.o_proj.weight`, hid, numHeads * headDim, INIT.projection);
 }
 
 /** [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim]. */

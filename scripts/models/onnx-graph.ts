@@ -12,6 +12,14 @@ type ValueInfoProto = InstanceType<typeof onnx.ValueInfoProto>;
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const BOOL = onnx.TensorProto.DataType.BOOL;
+export const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
+
+/** A model whose weights sit in data files beside it, as big exports ship (model.onnx_data, ...). */
+export interface ExternalModel {
+  graph: Uint8Array;
+  /** By file name: X.onnx_data, X.onnx_data_1, ... */
+  data: Map<string, Uint8Array>;
+}
 
 /** A dimension: a fixed size or a symbolic name such as "batch_size". */
 export type Dim = number | string;
@@ -24,6 +32,8 @@ export class GraphBuilder {
   private readonly outputs: ValueInfoProto[] = [];
   private readonly counts = new Map<string, number>();
   private readonly initializerNames = new Set<string>();
+  /** Whether a com.microsoft contrib op was added (its opset is then imported). */
+  private contrib = false;
   /** Prefix for node names, e.g. "/model/layers.0/self_attn/", so graph viewers group them. */
   scope = '';
 
@@ -36,6 +46,18 @@ export class GraphBuilder {
       onnx.NodeProto.create({ name, opType, input: inputs, output: [out], attribute }),
     );
     return out;
+  }
+
+  /** A com.microsoft contrib op with several outputs, named by the caller. */
+  msOp(opType: string, inputs: string[], attrs: Attrs, outputs: string[]): string[] {
+    const name = this.uniqueName(opType);
+    const attribute = Object.entries(attrs).map(([key, value]) => intAttribute(key, value));
+    const domain = 'com.microsoft';
+    this.nodes.push(
+      onnx.NodeProto.create({ name, opType, domain, input: inputs, output: outputs, attribute }),
+    );
+    this.contrib = true;
+    return outputs;
   }
 
   /** A float32 initializer, stored little-endian in raw_data. */
@@ -71,17 +93,72 @@ export class GraphBuilder {
 
   /** Encode the graph as a complete model file. */
   encode(graphName: string, opset: number, irVersion: number): Uint8Array {
+    return this.encodeWith(this.initializers, graphName, opset, irVersion);
+  }
+
+  /**
+   * Encode the graph as `file` plus `chunks` data files holding every initializer over 1 kB,
+   * split by size: each tensor's location, offset and length go in its TensorProto.
+   */
+  encodeExternal(
+    file: string,
+    chunks: number,
+    graphName: string,
+    opset: number,
+    irVersion: number,
+  ): ExternalModel {
+    const big = this.initializers.filter((t) => t.rawData.length > 1024);
+    const total = big.reduce((sum, t) => sum + t.rawData.length, 0);
+    const parts: Uint8Array[][] = Array.from({ length: chunks }, () => []);
+    const sizes = new Array<number>(chunks).fill(0);
+    let written = 0;
+    const initializers = this.initializers.map((t) => {
+      if (!big.includes(t)) return t;
+      const chunk = Math.min(chunks - 1, Math.floor((written * chunks) / total));
+      written += t.rawData.length;
+      const location = `${file}_data${chunk ? `_${chunk}` : ''}`;
+      const entry = (key: string, value: string | number) => ({ key, value: String(value) });
+      const moved = onnx.TensorProto.create({
+        name: t.name,
+        dataType: t.dataType,
+        dims: t.dims,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          entry('location', location),
+          entry('offset', sizes[chunk]!),
+          entry('length', t.rawData.length),
+        ],
+      });
+      parts[chunk]!.push(t.rawData);
+      sizes[chunk]! += t.rawData.length;
+      return moved;
+    });
+    const data = new Map(
+      parts.map((bytes, i) => [`${file}_data${i ? `_${i}` : ''}`, concat(bytes, sizes[i]!)]),
+    );
+    return { graph: this.encodeWith(initializers, graphName, opset, irVersion), data };
+  }
+
+  private encodeWith(
+    initializer: TensorProto[],
+    graphName: string,
+    opset: number,
+    irVersion: number,
+  ): Uint8Array {
     const graph = onnx.GraphProto.create({
       name: graphName,
       node: this.nodes,
-      initializer: this.initializers,
+      initializer,
       input: this.inputs,
       output: this.outputs,
     });
     const model = onnx.ModelProto.create({
       irVersion,
       producerName: 'rlaif-lab',
-      opsetImport: [{ domain: '', version: opset }],
+      opsetImport: [
+        { domain: '', version: opset },
+        ...(this.contrib ? [{ domain: 'com.microsoft', version: 1 }] : []),
+      ],
       graph,
     });
     return onnx.ModelProto.encode(model).finish();
@@ -100,6 +177,16 @@ export class GraphBuilder {
     this.counts.set(base, n + 1);
     return `${base}_${n}`;
   }
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function intAttribute(

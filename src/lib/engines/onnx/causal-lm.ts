@@ -2,6 +2,17 @@
 // One call takes new tokens (a batch, right-padded) plus the KV cache of everything before them,
 // and returns the logits and the extended cache. The cache can stay on the GPU between calls.
 import type * as Ort from 'onnxruntime-web';
+import { halfBits, halfToFloat32 } from './float16';
+import {
+  emptyPastDims,
+  kvName,
+  maxTokensPerCall,
+  planGraph,
+  type FloatDtype,
+  type GraphHints,
+  type GraphIo,
+  type GraphPlan,
+} from './graph-io';
 
 export type OrtModule = typeof Ort;
 export type ExecutionProvider = 'webgpu' | 'wasm';
@@ -53,21 +64,22 @@ export interface ForwardResult {
   seq: number;
   /** The logits' last dimension (can exceed the tokenizer's vocabulary when padded). */
   vocab: number;
+  /** Positions per sequence the graph returned logits for: seq, or 1 under num_logits_to_keep. */
+  kept: number;
   present: KvCache;
 }
 
-export class GraphFormatError extends Error {
-  constructor(missing: string[]) {
-    super(
-      `This ONNX graph is not a causal LM with past key values (missing ${missing.join(', ')}). ` +
-        'Use a transformers.js-format export (onnx/model*.onnx with past_key_values inputs).',
-    );
-    this.name = 'GraphFormatError';
-  }
-}
+export { GraphFormatError, UnfillableInputError, type GraphIo } from './graph-io';
 
-const kvName = (kind: 'past_key_values' | 'present', layer: number, kv: 'key' | 'value') =>
-  `${kind}.${layer}.${kv}`;
+/** Byte size of one element of a float tensor the engine reads. */
+const BYTES: Record<FloatDtype, number> = { float32: 4, float16: 2 };
+
+/** A float32 or float16 tensor's data as float32 (float16 widened on the CPU). */
+async function floats(tensor: Ort.Tensor): Promise<Float32Array> {
+  const data = await tensor.getData();
+  if (tensor.type === 'float16') return halfToFloat32(data as ArrayBufferView);
+  return data as Float32Array;
+}
 
 export class CausalLM {
   private constructor(
@@ -75,15 +87,27 @@ export class CausalLM {
     private readonly session: Ort.InferenceSession,
     readonly shape: LmShape,
     readonly ep: ExecutionProvider,
-    private readonly hasPositionIds: boolean,
+    private readonly plan: GraphPlan,
+    /** Longer single sequences run in steps of this many tokens (see maxTokensPerCall). */
+    private readonly maxStep: number,
   ) {}
 
+  /** What the graph takes and returns, as read from the session (see GraphIo). */
+  get io(): GraphIo {
+    return this.plan.io;
+  }
+
+  /**
+   * Open the graph. `hints` are config.json's guesses (the variant's kv_cache_dtype, model_type);
+   * the session's own metadata wins where it says.
+   */
   static async create(
     ort: OrtModule,
     model: Uint8Array,
     shape: LmShape,
     ep: ExecutionProvider,
     externalData?: { path: string; data: Uint8Array }[],
+    hints: GraphHints = {},
   ): Promise<CausalLM> {
     const outputs = Array.from({ length: shape.layers }, (_, l) => [
       kvName('present', l, 'key'),
@@ -103,22 +127,62 @@ export class CausalLM {
           }
         : {}),
     });
-    const needed = ['input_ids', 'attention_mask', kvName('past_key_values', 0, 'key')];
-    const missing = needed.filter((n) => !session.inputNames.includes(n));
-    if (!session.outputNames.includes('logits')) missing.push('logits');
-    if (missing.length) {
+    try {
+      const plan = planGraph(session, shape.layers, hints);
+      return new CausalLM(ort, session, shape, ep, plan, maxTokensPerCall(model, ep));
+    } catch (error) {
       await session.release();
-      throw new GraphFormatError(missing);
+      throw error;
     }
-    return new CausalLM(ort, session, shape, ep, session.inputNames.includes('position_ids'));
   }
 
-  /** An empty cache for `batch` sequences (zero positions). */
+  /** An empty cache for `batch` sequences (zero positions), shaped and typed as the graph says. */
   emptyCache(batch: number): KvCache {
     const { kvHeads, headDim, layers } = this.shape;
-    const empty = () =>
-      new this.ort.Tensor('float32', new Float32Array(0), [batch, kvHeads, 0, headDim]);
-    return { tensors: Array.from({ length: 2 * layers }, empty), length: 0, batch };
+    const type = this.plan.io.kvDtype;
+    const tensors = Array.from({ length: layers }, (_, l) =>
+      (['key', 'value'] as const).map((kv) => {
+        const graphDims = this.plan.pastDims.get(kvName('past_key_values', l, kv));
+        const dims = emptyPastDims(graphDims, batch, kvHeads, headDim);
+        return type === 'float16'
+          ? new this.ort.Tensor('float16', new Uint16Array(0), dims)
+          : new this.ort.Tensor('float32', new Float32Array(0), dims);
+      }),
+    ).flat();
+    return { tensors, length: 0, batch };
+  }
+
+  /** The feeds besides the cache, for the inputs this graph declares. */
+  private feeds(rows: number[][], past: number, seq: number, keepLast: boolean) {
+    const { io, useCacheBranchRank } = this.plan;
+    const batch = rows.length;
+    const total = past + seq;
+    const ids = new BigInt64Array(batch * seq);
+    const mask = new BigInt64Array(batch * total);
+    const positions = new BigInt64Array(batch * seq);
+    const start = io.positionIds === 'from-1' ? 1 : 0;
+    rows.forEach((row, b) => {
+      for (let t = 0; t < seq; t++) {
+        ids[b * seq + t] = BigInt(row[t] ?? 0);
+        // transformers.js: cumsum(mask) - 1 (+ 1 for Gemma 3); padding gets 1. The past is unpadded.
+        positions[b * seq + t] = BigInt(t < row.length ? start + past + t : 1);
+      }
+      for (let t = 0; t < total; t++) mask[b * total + t] = t < past + row.length ? 1n : 0n;
+    });
+    const T = this.ort.Tensor;
+    const feeds: Record<string, Ort.Tensor> = {
+      input_ids: new T('int64', ids, [batch, seq]),
+      attention_mask: new T('int64', mask, [batch, total]),
+    };
+    if (io.positionIds !== 'none') feeds.position_ids = new T('int64', positions, [batch, seq]);
+    // 1: logits of the last position only; 0: of every position.
+    if (io.numLogitsToKeep)
+      feeds.num_logits_to_keep = new T('int64', BigInt64Array.of(keepLast ? 1n : 0n), []);
+    if (io.useCacheBranch) {
+      const dims = useCacheBranchRank === 0 ? [] : [1];
+      feeds.use_cache_branch = new T('bool', Uint8Array.of(past > 0 ? 1 : 0), dims);
+    }
+    return feeds;
   }
 
   /**
@@ -130,77 +194,62 @@ export class CausalLM {
     past: KvCache | null,
     wanted: LogitsWanted = 'all',
   ): Promise<ForwardResult> {
+    const [first] = rows;
+    if (rows.length === 1 && first!.length > this.maxStep)
+      return this.inSteps(first!, past, wanted);
     const batch = rows.length;
     const cache = past ?? this.emptyCache(batch);
     if (cache.batch !== batch) throw new Error(`cache batch ${cache.batch} != ${batch} rows`);
     const seq = Math.max(...rows.map((r) => r.length));
     const total = cache.length + seq;
-    const ids = new BigInt64Array(batch * seq);
-    const mask = new BigInt64Array(batch * total);
-    const positions = new BigInt64Array(batch * seq);
-    rows.forEach((row, b) => {
-      for (let t = 0; t < seq; t++) {
-        ids[b * seq + t] = BigInt(row[t] ?? 0);
-        positions[b * seq + t] = BigInt(cache.length + t);
-      }
-      for (let t = 0; t < total; t++) mask[b * total + t] = t < cache.length + row.length ? 1n : 0n;
-    });
-    const T = this.ort.Tensor;
-    const feeds: Record<string, Ort.Tensor> = {
-      input_ids: new T('int64', ids, [batch, seq]),
-      attention_mask: new T('int64', mask, [batch, total]),
-    };
-    if (this.hasPositionIds) feeds.position_ids = new T('int64', positions, [batch, seq]);
+    // The last position is the same for every row only when no row is padded.
+    const keepLast = wanted !== 'all' && rows.every((r) => r.length === seq);
+    const feeds = this.feeds(rows, cache.length, seq, keepLast);
     for (let l = 0; l < this.shape.layers; l++) {
       feeds[kvName('past_key_values', l, 'key')] = cache.tensors[2 * l]!;
       feeds[kvName('past_key_values', l, 'value')] = cache.tensors[2 * l + 1]!;
     }
     const out = await this.session.run(feeds);
     const output = out.logits!;
-    const vocab = output.dims[2]!;
-    const lasts = rows.map((row, b) => (b * seq + row.length - 1) * vocab);
+    const [, kept, vocab] = output.dims as [number, number, number];
+    // Row b's last real position t sits at (b, t - (seq - kept)) of a [batch, kept, vocab] output.
+    const lasts = rows.map((row, b) => (b * kept + row.length - 1 - (seq - kept)) * vocab);
     const logits =
       wanted === 'all'
-        ? ((await output.getData()) as Float32Array)
+        ? await floats(output)
         : wanted === 'last'
-          ? await this.readRows(output, lasts, vocab)
+          ? await readLogitRows(this.ort, output, lasts, vocab)
           : new Float32Array(0);
     if (output.location === 'gpu-buffer') output.dispose();
     const tensors = Array.from({ length: this.shape.layers }, (_, l) => [
       out[kvName('present', l, 'key')]!,
       out[kvName('present', l, 'value')]!,
     ]).flat();
-    return { logits, wanted, seq, vocab, present: { tensors, length: total, batch } };
+    return { logits, wanted, seq, vocab, kept, present: { tensors, length: total, batch } };
   }
 
-  /**
-   * `vocab` floats at each offset of `output`, one row after another. From a GPU buffer only those
-   * rows are copied back: a continuation's whole [seq, vocab] can be tens of MB with a 150k
-   * vocabulary, and a pair needs one row of it.
-   */
-  private async readRows(output: Ort.Tensor, offsets: number[], vocab: number) {
-    const rows = new Float32Array(offsets.length * vocab);
-    if (output.location === 'gpu-buffer' && output.type === 'float32') {
-      const device = await this.ort.env.webgpu.device;
-      const bytes = vocab * Float32Array.BYTES_PER_ELEMENT;
-      const staging = device.createBuffer({
-        size: rows.byteLength,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      const encoder = device.createCommandEncoder();
-      offsets.forEach((at, i) => {
-        encoder.copyBufferToBuffer(output.gpuBuffer, at * 4, staging, i * bytes, bytes);
-      });
-      device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      rows.set(new Float32Array(staging.getMappedRange()));
-      staging.unmap();
-      staging.destroy();
-      return rows;
+  /** One sequence as consecutive calls of at most maxStep tokens: the same result as one call. */
+  private async inSteps(
+    row: number[],
+    past: KvCache | null,
+    wanted: LogitsWanted,
+  ): Promise<ForwardResult> {
+    let cache = past;
+    let result: ForwardResult | null = null;
+    const all: Float32Array[] = [];
+    for (let at = 0; at < row.length; at += this.maxStep) {
+      const last = at + this.maxStep >= row.length;
+      const step = row.slice(at, at + this.maxStep);
+      result = await this.forward([step], cache, wanted === 'all' || last ? wanted : 'none');
+      if (cache !== past) disposeCache(cache);
+      cache = result.present;
+      all.push(result.logits);
     }
-    const data = (await output.getData()) as Float32Array;
-    offsets.forEach((at, i) => rows.set(data.subarray(at, at + vocab), i * vocab));
-    return rows;
+    const seq = row.length;
+    if (wanted !== 'all') return { ...result!, seq };
+    const logits = new Float32Array(all.reduce((n, l) => n + l.length, 0));
+    all.reduce((at, l) => (logits.set(l, at), at + l.length), 0);
+    return { ...result!, logits, seq, kept: seq };
   }
 
   /** Copy a batch-1 cache into `n` identical rows (CPU tensors only), to batch continuations. */
@@ -208,11 +257,24 @@ export class CausalLM {
     if (cache.batch !== 1) throw new Error('repeatCache needs a batch-1 cache');
     const tensors = await Promise.all(
       cache.tensors.map(async (t) => {
-        const data = (await t.getData()) as Float32Array;
-        const out = new Float32Array(data.length * n);
-        for (let i = 0; i < n; i++) out.set(data, i * data.length);
         const [, h, len, d] = t.dims as [number, number, number, number];
-        return new this.ort.Tensor('float32', out, [n, h, len, d]);
+        const dims = [n, h, len, d];
+        // Copied as raw elements: float16 stays float16, bit for bit.
+        const data = (await t.getData()) as ArrayBufferView;
+        if (t.type === 'float16') {
+          const bits = halfBits(data);
+          return new this.ort.Tensor(
+            'float16',
+            repeat(bits, new Uint16Array(bits.length * n)),
+            dims,
+          );
+        }
+        const values = data as Float32Array;
+        return new this.ort.Tensor(
+          'float32',
+          repeat(values, new Float32Array(values.length * n)),
+          dims,
+        );
       }),
     );
     return { tensors, length: cache.length, batch: n };
@@ -224,14 +286,65 @@ export class CausalLM {
     return result.logits.subarray(at, at + result.vocab);
   }
 
-  /** The names the graph declares (the model report lists them). */
-  get io(): { inputs: readonly string[]; outputs: readonly string[] } {
-    return { inputs: this.session.inputNames, outputs: this.session.outputNames };
-  }
-
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+function repeat<A extends Float32Array | Uint16Array>(one: A, out: A): A {
+  for (let at = 0; at < out.length; at += one.length) out.set(one, at);
+  return out;
+}
+
+/**
+ * `vocab` logits at each element offset of `output`, one row after another, as float32. From a
+ * GPU buffer only those rows are copied back: a continuation's whole [seq, vocab] can be tens of
+ * MB with a 150k vocabulary, and a pair needs one row of it. WebGPU copies in 4-byte units, so a
+ * float16 row at an odd offset is copied with its neighbours and cut out here.
+ */
+export async function readLogitRows(
+  ort: OrtModule,
+  output: Ort.Tensor,
+  offsets: number[],
+  vocab: number,
+): Promise<Float32Array> {
+  const type = output.type === 'float16' ? 'float16' : 'float32';
+  const size = BYTES[type];
+  const rows = new Float32Array(offsets.length * vocab);
+  if (output.location === 'gpu-buffer' && output.gpuBuffer.size % 4 === 0) {
+    const spans = offsets.map((at) => {
+      const from = Math.floor((at * size) / 4) * 4;
+      const to = Math.min(Math.ceil(((at + vocab) * size) / 4) * 4, output.gpuBuffer.size);
+      return { from, length: to - from, skip: (at * size - from) / size };
+    });
+    const device = await ort.env.webgpu.device;
+    const staging = device.createBuffer({
+      size: spans.reduce((sum, s) => sum + s.length, 0),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = device.createCommandEncoder();
+    let into = 0;
+    for (const span of spans) {
+      encoder.copyBufferToBuffer(output.gpuBuffer, span.from, staging, into, span.length);
+      into += span.length;
+    }
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const mapped = staging.getMappedRange();
+    into = 0;
+    spans.forEach((span, i) => {
+      const bytes = new Uint8Array(mapped, into + span.skip * size, vocab * size).slice();
+      const row = type === 'float16' ? halfToFloat32(bytes) : new Float32Array(bytes.buffer);
+      rows.set(row, i * vocab);
+      into += span.length;
+    });
+    staging.unmap();
+    staging.destroy();
+    return rows;
+  }
+  const data = await floats(output);
+  offsets.forEach((at, i) => rows.set(data.subarray(at, at + vocab), i * vocab));
+  return rows;
 }
 
 /** Free a cache's GPU buffers (CPU tensors are left to the garbage collector). */

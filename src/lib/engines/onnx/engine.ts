@@ -22,10 +22,12 @@ import {
   disposeCache,
   shapeFromConfig,
   type ExecutionProvider,
+  type GraphIo,
   type KvCache,
   type LlamaLikeConfig,
   type OrtModule,
 } from './causal-lm';
+import { hasOpType, kvDtypeFromConfig } from './graph-io';
 import type { HfModelFiles } from './model-files';
 
 export interface OnnxEngineOptions {
@@ -123,7 +125,7 @@ export class OnnxEngine implements LabelerEngine {
     private readonly lm: CausalLM,
     private readonly eos: Set<number>,
     private readonly reusePrefix: boolean,
-    private readonly batch: boolean,
+    private batch: boolean,
     /** config.json's max_position_embeddings; 0 when the config does not say. */
     private readonly maxPositions: number,
   ) {}
@@ -134,7 +136,11 @@ export class OnnxEngine implements LabelerEngine {
     const template = chatTemplateFrom(files.tokenizerConfig as TokenizerConfig);
     const shape = shapeFromConfig(files.config as unknown as LlamaLikeConfig);
     const external = files.externalData.length ? files.externalData : undefined;
-    const lm = await CausalLM.create(options.ort, files.onnx, shape, options.ep, external);
+    const hints = {
+      kvDtype: kvDtypeFromConfig(files.config, files.variant),
+      modelType: typeof files.config.model_type === 'string' ? files.config.model_type : undefined,
+    };
+    const lm = await CausalLM.create(options.ort, files.onnx, shape, options.ep, external, hints);
     return new OnnxEngine(
       options.modelId,
       tokenizer,
@@ -142,7 +148,9 @@ export class OnnxEngine implements LabelerEngine {
       lm,
       eosIds(files),
       options.reusePrefix ?? true,
-      options.batchContinuations ?? options.ep === 'wasm',
+      // GroupQueryAttention refuses a batch after a past: no need to try (score() also falls back).
+      options.batchContinuations ??
+        (options.ep === 'wasm' && !hasOpType(files.onnx, 'GroupQueryAttention')),
       Number(files.config.max_position_embeddings) || 0,
     );
   }
@@ -151,8 +159,8 @@ export class OnnxEngine implements LabelerEngine {
     return this.lm.ep;
   }
 
-  /** The session's input and output names, for the model report. */
-  get sessionIo(): { inputs: readonly string[]; outputs: readonly string[] } {
+  /** The graph's interface as the session reports it: KV and logits dtypes, inputs fed. */
+  get graph(): GraphIo {
     return this.lm.io;
   }
 
@@ -301,14 +309,21 @@ export class OnnxEngine implements LabelerEngine {
     const shared = plans.every((p) => p.past === plans[0]!.past) && plans[0]!.past !== null;
     if (this.batch && plans.length > 1 && shared) {
       throwIfAborted(signal, 'Scoring');
-      const past = await this.lm.repeatCache(plans[0]!.past!, plans.length);
-      const result = await this.forward(
-        plans.map((p) => p.ids),
-        past,
-      );
-      return plans.map((p, b) =>
-        read(this.lm.row(result, b, p.ids.length - 1), prefixTokens + p.ids.length),
-      );
+      try {
+        const past = await this.lm.repeatCache(plans[0]!.past!, plans.length);
+        const result = await this.forward(
+          plans.map((p) => p.ids),
+          past,
+        );
+        return plans.map((p, b) =>
+          read(this.lm.row(result, b, p.ids.length - 1), prefixTokens + p.ids.length),
+        );
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        // Some graphs take one sequence at a time after a past (GroupQueryAttention: "batch_size
+        // must be 1 when sequence_length > 1 and past context is given"): one by one from now on.
+        this.batch = false;
+      }
     }
     const scores: NextTokenScores[] = [];
     for (const p of plans) {

@@ -198,13 +198,39 @@ function parseJson(bytes: Uint8Array, file: string, url: string): Record<string,
   throw new ModelLoadError('corrupt', `${file} at ${url} is not a JSON object.`, url);
 }
 
-/** transformers.js marks big graphs whose weights sit beside them in model.onnx_data files. */
-function externalDataFiles(config: Record<string, unknown>, onnxFile: string): string[] {
+/** At most this many chunks (transformers.js's MAX_EXTERNAL_DATA_CHUNKS). */
+const MAX_DATA_CHUNKS = 100;
+
+/** How many data chunks one value of use_external_data_format means: true 1, N N, else 0. */
+function chunkCount(value: unknown): number {
+  if (value === true) return 1;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
+}
+
+/**
+ * The data files beside `onnxFile` (e.g. "model_q4.onnx"), from transformers.js_config's
+ * use_external_data_format: `true` or N chunks for every variant, or an object keyed by file name
+ * ("model_fp16.onnx"), by that name without ".onnx", or by the model's base name ("model", as
+ * transformers.js reads it), each `true` or N. Chunks are X.onnx_data, X.onnx_data_1, ...
+ */
+export function externalDataFiles(config: Record<string, unknown>, onnxFile: string): string[] {
   const flag = (
     config['transformers.js_config'] as { use_external_data_format?: unknown } | undefined
   )?.use_external_data_format;
-  if (!flag) return [];
-  const count = typeof flag === 'number' ? flag : 1;
+  let count = chunkCount(flag);
+  if (flag && typeof flag === 'object') {
+    const byName = flag as Record<string, unknown>;
+    const stem = onnxFile.replace(/\.onnx$/, '');
+    const key = [onnxFile, stem, 'model'].find((k) => Object.hasOwn(byName, k));
+    count = key === undefined ? 0 : chunkCount(byName[key]);
+  }
+  if (count > MAX_DATA_CHUNKS) {
+    throw new ModelLoadError(
+      'corrupt',
+      `config.json says ${onnxFile} has ${count} external data chunks; at most ` +
+        `${MAX_DATA_CHUNKS} are supported. Check transformers.js_config.use_external_data_format.`,
+    );
+  }
   return Array.from({ length: count }, (_, i) => `${onnxFile}_data${i ? `_${i}` : ''}`);
 }
 

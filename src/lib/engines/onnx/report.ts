@@ -2,18 +2,8 @@
 // how the graph is fed (KV dtype, inputs found, BOS), whether KV reuse works, and how fast it
 // reads. Pure: the worker passes in the facts and the page renders the result.
 import type { ExecutionProvider } from './causal-lm';
+import type { GraphIo } from './graph-io';
 import type { OnnxVariant } from './model-files';
-
-// merge: helper "engine" exports this as OnnxEngine.graph; defined here until the branches meet.
-export interface GraphIo {
-  kvDtype: 'float32' | 'float16';
-  logitsDtype: 'float32' | 'float16';
-  inputs: string[];
-  outputs: string[];
-  positionIds: 'none' | 'from-0' | 'from-1';
-  numLogitsToKeep: boolean;
-  useCacheBranch: boolean;
-}
 
 /** The tokens the tokenizer's post-processor puts before a raw prompt (BOS); empty when none. */
 export interface SpecialPrefix {
@@ -101,20 +91,6 @@ export function foldKvNames(names: string[]): string[] {
     const max = Math.max(...ids);
     return `${name}.{0..${max}}.{key,value}`;
   });
-}
-
-/** What can be said of a graph from its names alone (today's engine: float32 everywhere). */
-export function graphIoFromNames(inputs: readonly string[], outputs: readonly string[]): GraphIo {
-  // merge: replace with OnnxEngine.graph, which reads dtypes and conventions from the session.
-  return {
-    kvDtype: 'float32',
-    logitsDtype: 'float32',
-    inputs: [...inputs],
-    outputs: [...outputs],
-    positionIds: inputs.includes('position_ids') ? 'from-0' : 'none',
-    numLogitsToKeep: inputs.includes('num_logits_to_keep'),
-    useCacheBranch: inputs.includes('use_cache_branch'),
-  };
 }
 
 function reuseOf(reusePrefix: boolean, stats: ReuseStats | null): ModelReport['reuse'] {

@@ -4,7 +4,6 @@ import type { OnnxEngine } from '../onnx/engine';
 import { loadOnnxLabeler } from '../onnx/load';
 import { VARIANT_FILES, type HfModelFiles } from '../onnx/model-files';
 import {
-  graphIoFromNames,
   modelReport,
   recordTiming,
   type ModelReport,
@@ -85,12 +84,11 @@ async function handle(message: WorkerRequest, signal: AbortSignal): Promise<unkn
           graphFiles = loadedGraphFiles(spec, files);
         },
       });
-      const io = engine.sessionIo;
       facts = {
         variant: spec.variant,
         ep: engine.executionProvider,
         files: graphFiles,
-        graph: graphIoFromNames(io.inputs, io.outputs), // merge: engine.graph
+        graph: engine.graph,
         specialPrefix: engine.tokenizer.specialPrefix,
         reusePrefix: spec.reusePrefix ?? true,
       };

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { planGraph } from '../../../../src/lib/engines/onnx/graph-io';
 import {
   foldKvNames,
-  graphIoFromNames,
   modelReport,
   recordTiming,
   speedOf,
@@ -92,22 +92,25 @@ describe('modelReport', () => {
   });
 });
 
-describe('graphIoFromNames', () => {
-  it('reads the embedded model’s real session names', async () => {
+describe('the report of a real session', () => {
+  it('folds the embedded model’s session names and reads its dtypes', async () => {
     const bytes = readFileSync('models/tiny-llama/onnx/model.onnx');
     const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-    const io = graphIoFromNames(session.inputNames, session.outputNames);
+    const { io } = planGraph(session, 2);
     await session.release();
-    expect(foldKvNames(io.inputs)).toEqual([
+    const report = modelReport({ ...base, graph: io });
+    expect(report.inputs).toEqual([
       'input_ids',
       'attention_mask',
       'position_ids',
       'past_key_values.{0..1}.{key,value}',
     ]);
     expect(foldKvNames(io.outputs)).toEqual(['logits', 'present.{0..1}.{key,value}']);
-    expect(io.kvDtype).toBe('float32');
-    expect(io.positionIds).toBe('from-0');
-    expect(graphIoFromNames(['input_ids', 'attention_mask'], []).positionIds).toBe('none');
+    expect([report.kvDtype, report.logitsDtype, report.positionIds]).toEqual([
+      'float32',
+      'float32',
+      'from-0',
+    ]);
     expect([io.numLogitsToKeep, io.useCacheBranch]).toEqual([false, false]);
   });
 });
