@@ -12,6 +12,8 @@ type ValueInfoProto = InstanceType<typeof onnx.ValueInfoProto>;
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const BOOL = onnx.TensorProto.DataType.BOOL;
+export const INT8 = onnx.TensorProto.DataType.INT8;
+export const UINT8 = onnx.TensorProto.DataType.UINT8;
 
 /** A dimension: a fixed size or a symbolic name such as "batch_size". */
 export type Dim = number | string;
@@ -36,6 +38,21 @@ export class GraphBuilder {
       onnx.NodeProto.create({ name, opType, input: inputs, output: [out], attribute }),
     );
     return out;
+  }
+
+  /** A node with several outputs (e.g. DynamicQuantizeLinear's value, scale and zero point). */
+  ops(opType: string, inputs: string[], outputCount: number, attrs: Attrs = {}): string[] {
+    const name = this.uniqueName(opType);
+    const output = Array.from({ length: outputCount }, (_, i) => `${name}_output_${i}`);
+    const attribute = Object.entries(attrs).map(([key, value]) => intAttribute(key, value));
+    this.nodes.push(onnx.NodeProto.create({ name, opType, input: inputs, output, attribute }));
+    return output;
+  }
+
+  /** An int8 or uint8 initializer (quantized weights, zero points), one byte per value. */
+  bytes(name: string, dataType: number, values: Int8Array | Uint8Array, dims: number[]): string {
+    const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+    return this.initializer(name, dataType, raw, dims);
   }
 
   /** A float32 initializer, stored little-endian in raw_data. */

@@ -2,15 +2,18 @@
 // onnx/model*.onnx) from the Hub or from the app's own models/ folder, with byte-level progress,
 // a Cache API copy so the next load works offline, and errors that say what to do.
 
-export type OnnxVariant = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
+export type OnnxVariant = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
 
 /** transformers.js file names for each weight format. */
 export const VARIANT_FILES: Record<OnnxVariant, string> = {
   fp32: 'model.onnx',
   fp16: 'model_fp16.onnx',
   q8: 'model_quantized.onnx',
+  int8: 'model_int8.onnx',
+  uint8: 'model_uint8.onnx',
   q4: 'model_q4.onnx',
   q4f16: 'model_q4f16.onnx',
+  bnb4: 'model_bnb4.onnx',
 };
 
 export const NEEDS_SHADER_F16: ReadonlySet<OnnxVariant> = new Set(['fp16', 'q4f16']);
