@@ -1,12 +1,7 @@
 // bench-results/label.md: the tables a reader needs, with the conditions that produced them
 // (which adapter, how many threads, how many pairs), since numbers from SwiftShader or from a
 // 2-core machine mean little without them.
-import {
-  CONFIG_NAMES,
-  type PageResult,
-  type RunResult,
-  type RuntimeInfo,
-} from '../pages/types.ts';
+import { CONFIG_NAMES, type PageResult, type RunResult, type RuntimeInfo } from '../pages/types.ts';
 import type { Agreement, BenchReport, Ratio } from './analysis.ts';
 
 const PATH_NAMES = {

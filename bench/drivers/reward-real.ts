@@ -56,6 +56,8 @@ export interface RealShapeRun {
   loadMs: number;
   /** A new response per keystroke, the context's embedding cached. */
   cold: LatencyStats;
+  /** The same calls' CPU time (all threads of this process). */
+  coldCpu: LatencyStats;
   /** Context and response both new (one batched encoder run), as when a new post is opened. */
   newPair: LatencyStats;
   /** Both sides cached: features and head. */
@@ -83,15 +85,25 @@ function probes(): ProbePair[] {
     .map((line) => JSON.parse(line) as ProbePair);
 }
 
-async function timedCalls(calls: (() => Promise<number>)[]): Promise<number[]> {
-  const ms: number[] = [];
+interface Timed {
+  /** Wall-clock ms per call: what the user waits. */
+  ms: number[];
+  /** This process's CPU ms per call (every thread): the work, whatever else the machine runs. */
+  cpuMs: number[];
+}
+
+async function timedCalls(calls: (() => Promise<number>)[]): Promise<Timed> {
+  const out: Timed = { ms: [], cpuMs: [] };
   for (const call of calls) {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     const reward = await call();
-    ms.push(performance.now() - start);
+    out.ms.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    out.cpuMs.push((used.user + used.system) / 1000);
     if (!Number.isFinite(reward)) throw new Error(`reward ${reward}`);
   }
-  return ms;
+  return out;
 }
 
 interface Texts {
@@ -141,10 +153,14 @@ async function measure(
     t.typed.map((response) => ({ context: t.context, response })),
   );
   await model.release();
-  const stats = { cold: latencyStats(cold), newPair: latencyStats(newPair) };
+  const stats = {
+    cold: latencyStats(cold.ms),
+    coldCpu: latencyStats(cold.cpuMs),
+    newPair: latencyStats(newPair.ms),
+  };
   console.log(
     `[real] ${encoder.modelId} ${variant}: new response median ${stats.cold.medianMs.toFixed(1)} ` +
-      `ms, p95 ${stats.cold.p95Ms.toFixed(1)} ms; new pair median ${stats.newPair.medianMs.toFixed(1)} ms`,
+      `ms, p95 ${stats.cold.p95Ms.toFixed(1)} ms (CPU median ${stats.coldCpu.medianMs.toFixed(1)} ms); new pair median ${stats.newPair.medianMs.toFixed(1)} ms`,
   );
   const run: RealShapeRun = {
     encoder: encoder.modelId,
@@ -153,7 +169,7 @@ async function measure(
     megabytes: bytes / 1e6,
     loadMs,
     ...stats,
-    cached: latencyStats(cached),
+    cached: latencyStats(cached.ms),
     accuracy: null,
   };
   return { run, vectors, rewards };
