@@ -294,7 +294,11 @@ function linear(
   options: LinearOptions = {},
 ): string {
   const { g } = ctx;
-  const weight = normalArray(seedFor(ctx, `${prefix}.weight`), outFeatures * inFeatures, std);
+  const weight = normalArray(
+    seedFor(ctx, `${prefix}.weight`),
+    outFeatures * inFeatures,
+    std * fanInScale(ctx.cfg, inFeatures),
+  );
   if (options.zeroSumRows) centerRows(weight, inFeatures);
   const bias = normalArray(seedFor(ctx, `${prefix}.bias`), outFeatures, INIT.bias);
   if (options.writesResidual) {
@@ -358,6 +362,18 @@ function quantizedMatMul(
   const integer = g.op('MatMulInteger', [xq, wq, xZero, wZero]);
   const scale = g.op('Mul', [xScale, wScale]);
   return g.op('Mul', [g.op('Cast', [integer], { to: FLOAT }), scale]);
+}
+
+/**
+ * INIT's standard deviations are tuned for the tiny encoder's fan-ins (64 into every projection,
+ * 128 into the MLP's down projection). Wider graphs scale them by sqrt(tiny fan-in / fan-in), as
+ * fan-in-scaled initialisation does, so activations and attention logits keep the tiny model's
+ * spread: unscaled, a 384-wide graph has near one-hot attention that any rounding flips. The
+ * factor is exactly 1 at the tiny shape, which keeps its committed bytes.
+ */
+function fanInScale(cfg: BertConfig, inFeatures: number): number {
+  const tiny = inFeatures === cfg.intermediateSize ? 128 : 64;
+  return Math.sqrt(tiny / inFeatures);
 }
 
 /**
