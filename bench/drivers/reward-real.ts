@@ -6,6 +6,7 @@
 // (a page would need the ~90 MB graph served). The committed tiny encoder runs the same
 // keystrokes here, as the ratio's baseline.
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import type { OrtModule } from '../../src/lib/engines/onnx/causal-lm';
@@ -66,7 +67,11 @@ export interface RealShapeRun {
 }
 
 export interface RealShapeResult {
+  generatedAt: string;
   runtime: string;
+  /** os.loadavg() before and after: how busy the machine was (wall times scale with it). */
+  loadAverage: { before: number; after: number };
+  cores: number;
   threads: number;
   shape: typeof MINILM_SHAPE;
   contextTokens: number;
@@ -197,6 +202,7 @@ function accuracy(
 /** Every variant of the real shape, then the tiny encoder, one after another. */
 export async function runRealShape(plan: RealShapePlan): Promise<RealShapeResult> {
   const started = performance.now();
+  const loadBefore = loadavg()[0] ?? NaN;
   ort.env.wasm.numThreads = plan.threads;
   const t = texts(plan);
   const generatedAt = performance.now();
@@ -240,6 +246,9 @@ export async function runRealShape(plan: RealShapePlan): Promise<RealShapeResult
   }
   const tiny = await runTiny(t, plan);
   return {
+    generatedAt: new Date().toISOString(),
+    loadAverage: { before: loadBefore, after: loadavg()[0] ?? NaN },
+    cores: cpus().length,
     runtime: `onnxruntime-web ${ort.env.versions.web ?? '?'} WASM in Node ${process.version}`,
     threads: plan.threads,
     shape: MINILM_SHAPE,

@@ -242,7 +242,9 @@ ${s.numHeads} heads, intermediate ${s.intermediateSize}, vocabulary ${s.vocabSiz
 positions; ${real.runtime}, ${real.threads} threads, not a browser page (the page would need the
 ~90 MB graph served). Context ${real.contextTokens} tokens (cached), responses
 ${real.responseTokens.min}-${real.responseTokens.max} tokens; ${real.runs[0]?.cold.samples ?? 0}
-keystrokes per variant; the whole part took ${Math.round(real.wallSeconds)} s.
+keystrokes per variant; run ${real.generatedAt ?? '?'}, in ${Math.round(real.wallSeconds)} s, with a
+1-minute load average of ${num(real.loadAverage?.before)} before and ${num(real.loadAverage?.after)}
+after on ${real.cores ?? '?'} cores (wall times stretch with it; CPU ms much less).
 
 ${table([...head, ...rest, 'vs fp32: min cosine / max abs diff / max reward diff'], rows)}
 
