@@ -19,6 +19,7 @@ import type { BertWeights } from '../../../scripts/models/bert';
 import {
   encoderFolderFiles,
   folderFetch,
+  MINILM_SHAPE,
   TINY_SHAPE,
   type SentenceTransformersSpec,
 } from '../../../scripts/models/encoder-folders';
@@ -31,8 +32,8 @@ const TEXTS = [
   'My roommate keeps eating my food and says it is no big deal; how do I ask her to stop?',
   'The answer is wrong and vague.',
 ];
-/** Dynamic int8 / uint8 against fp32 on these texts (measured: cosine >= 0.9994, diff <= 0.014). */
-const QUANTIZED = { minCosine: 0.999, maxAbsDiff: 0.03 };
+/** Dynamic int8 / uint8 against fp32 (measured: cosine >= 0.9991, max |diff| <= 0.014). */
+const QUANTIZED = { minCosine: 0.998, maxAbsDiff: 0.03 };
 
 const BASE = 'http://generated.test/';
 
@@ -160,6 +161,30 @@ describe('generated encoder folders against the float64 reference', () => {
       expect(Math.max(...diffs)).toBeGreaterThan(1e-4);
       await encoder.release();
     }
+  });
+
+  it("stays close to fp32 at all-MiniLM-L6-v2's width (384 wide, 12 heads, 1536; 1 layer)", async () => {
+    const files = encoderFolderFiles({
+      shape: { ...MINILM_SHAPE, numLayers: 1, vocabSize: undefined, maxPositions: 128 },
+      seed: 3,
+      weights: ['fp32', 'int8', 'uint8'],
+    });
+    const fetch = folderFetch(BASE, files);
+    const fp32 = await open(fetch);
+    const expected = await fp32.embed(TEXTS);
+    for (const variant of ['int8', 'uint8'] as const) {
+      const encoder = await open(fetch, variant);
+      const vectors = await encoder.embed(TEXTS);
+      const cosine = Math.min(...vectors.map((v, i) => dot(v, expected[i]!)));
+      const diff = Math.max(...vectors.map((v, i) => maxDiff(v, expected[i]!)));
+      console.info(
+        `${variant} vs fp32 at width 384: min cosine ${cosine.toFixed(5)}, max |diff| ${diff.toExponential(2)}`,
+      );
+      expect(cosine).toBeGreaterThan(QUANTIZED.minCosine);
+      expect(diff).toBeLessThan(QUANTIZED.maxAbsDiff);
+      await encoder.release();
+    }
+    await fp32.release();
   });
 
   it('says which variant file is missing', async () => {
