@@ -180,7 +180,7 @@ function notes(report: RewardReport): string {
       'every new response length can mean new shapes for the WebGPU EP to prepare.',
     'Embedding: `embedPairs` over the training set, every text distinct (probe posts and ' +
       'summaries cycled, each tagged with its pair number), so 3 encoder passes per pair, in ' +
-      'batches of 32 sorted by length, each padded to its longest text. An estimate scales the ' +
+      'batches of up to 32 sorted by length (a new batch where a text is over 1.5x the shortest in its batch), each padded to its longest text. An estimate scales the ' +
       'time of a sample spread evenly over the set by the padded positions of the whole set over ' +
       "the sample's; the sample pays first-run costs (on WebGPU, preparing shaders for its " +
       'shapes) that the whole run pays once, so it leans high.',

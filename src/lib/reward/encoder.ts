@@ -232,7 +232,7 @@ const MAX_PAD_RATIO = 1.5;
  * Consecutive runs of a length-sorted queue, at most `size` each, cut where padding would more
  * than MAX_PAD_RATIO the shortest row: a short response is not run at a long context's length.
  */
-export function batches<T extends { ids: readonly number[] }>(
+export function batches<T extends { ids: { readonly length: number } }>(
   queue: readonly T[],
   size: number,
 ): T[][] {
