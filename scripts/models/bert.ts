@@ -121,6 +121,17 @@ interface Ctx {
   signal: SignalSpec;
   mask: string;
   weights: BertWeights;
+  /** The graph input of token types, or the zeros that stand in for it. */
+  tokenTypes: string;
+}
+
+export interface BertGraphOptions {
+  weights?: BertWeights;
+  /**
+   * Declare the token_type_ids input (default true). Some exports leave it out and use type 0
+   * for every token, as here: the encoder must then not feed it.
+   */
+  tokenTypeIds?: boolean;
 }
 
 /** The complete model.onnx bytes (the same weights before quantization whatever `weights`). */
@@ -128,22 +139,32 @@ export function bertOnnx(
   cfg: BertConfig,
   seed: number,
   signal: SignalSpec,
-  weights: BertWeights = 'fp32',
+  options: BertGraphOptions = {},
 ): Uint8Array {
   const g = new GraphBuilder();
-  declareInputsAndOutputs(g, cfg);
-  const ctx: Ctx = { g, cfg, seed, signal, mask: additiveMask(g), weights };
+  const withTypes = options.tokenTypeIds ?? true;
+  declareInputsAndOutputs(g, cfg, withTypes);
+  const weights = options.weights ?? 'fp32';
+  const mask = additiveMask(g);
+  const tokenTypes = withTypes ? 'token_type_ids' : zerosLike(g, 'input_ids');
+  const ctx: Ctx = { g, cfg, seed, signal, mask, weights, tokenTypes };
   let x = embeddings(ctx);
   for (let i = 0; i < cfg.numLayers; i++) x = encoderLayer(ctx, i, x, i === cfg.numLayers - 1);
   return g.encode('tiny-encoder', OPSET, IR_VERSION);
 }
 
-function declareInputsAndOutputs(g: GraphBuilder, cfg: BertConfig): void {
+function declareInputsAndOutputs(g: GraphBuilder, cfg: BertConfig, withTypes: boolean): void {
   const dims = ['batch_size', 'sequence_length'];
   g.input('input_ids', INT64, dims);
   g.input('attention_mask', INT64, dims);
-  g.input('token_type_ids', INT64, dims);
+  if (withTypes) g.input('token_type_ids', INT64, dims);
   g.output('last_hidden_state', FLOAT, [...dims, cfg.hiddenSize]);
+}
+
+/** int64 zeros of an input's shape: ids times 0. */
+function zerosLike(g: GraphBuilder, input: string): string {
+  g.scope = '/embeddings/';
+  return g.op('Mul', [input, scalar(g, 0)]);
 }
 
 /** (1 - mask) * float32 min, shaped [batch, 1, 1, seq] to broadcast over heads and queries. */
@@ -167,7 +188,7 @@ function embeddings(ctx: Ctx): string {
   const sum = g.op('Add', [
     g.op('Add', [
       g.op('Gather', [words, 'input_ids'], { axis: 0 }),
-      g.op('Gather', [types, 'token_type_ids'], { axis: 0 }),
+      g.op('Gather', [types, ctx.tokenTypes], { axis: 0 }),
     ]),
     g.op('Gather', [positions, positionIds], { axis: 0 }),
   ]);

@@ -74,6 +74,8 @@ export interface EncoderFolderOptions {
   weights: readonly BertWeights[];
   /** Adds modules.json and 1_Pooling/config.json; none: a folder that does not say. */
   sentenceTransformers?: SentenceTransformersSpec;
+  /** Declare token_type_ids in the graphs (default true). */
+  tokenTypeIds?: boolean;
   /** Also write model_quantized.onnx, a copy of this variant (as published folders do). */
   quantizedAs?: Exclude<BertWeights, 'fp32'>;
 }
@@ -108,7 +110,11 @@ export function encoderFolderFiles(options: EncoderFolderOptions): Map<string, U
     ['vocab.txt', text(tok.vocabTxt)],
   ]);
   for (const weights of options.weights) {
-    files.set(`onnx/${WEIGHT_FILES[weights]}`, bertOnnx(cfg, options.seed, signal, weights));
+    const graph = bertOnnx(cfg, options.seed, signal, {
+      weights,
+      tokenTypeIds: options.tokenTypeIds ?? true,
+    });
+    files.set(`onnx/${WEIGHT_FILES[weights]}`, graph);
   }
   const copied = options.quantizedAs && files.get(`onnx/${WEIGHT_FILES[options.quantizedAs]}`);
   if (copied) files.set('onnx/model_quantized.onnx', copied);

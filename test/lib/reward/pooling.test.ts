@@ -187,6 +187,26 @@ describe('generated encoder folders against the float64 reference', () => {
     await fp32.release();
   });
 
+  it('feeds token_type_ids only to a graph that declares it', async () => {
+    const files = encoderFolderFiles({
+      shape: TINY_SHAPE,
+      seed: 20240614,
+      weights: ['fp32'],
+      tokenTypeIds: false,
+    });
+    const reference = referenceFromBytes(
+      new TextDecoder().decode(files.get('config.json')),
+      files.get('onnx/model.onnx')!,
+    );
+    // onnxruntime refuses a feed the graph does not declare, so this run proves it was left out.
+    const encoder = await open(folderFetch(BASE, files));
+    const vectors = await encoder.embed(TEXTS);
+    TEXTS.forEach((text, i) => {
+      expect(maxDiff(vectors[i]!, reference.embed(encoder.tokenize(text)))).toBeLessThan(1e-4);
+    });
+    await encoder.release();
+  });
+
   it('says which variant file is missing', async () => {
     const { fetch } = folder({ pooling: 'mean', normalize: true });
     const error = await open(fetch, 'int8').catch((e: unknown) => e);
