@@ -73,6 +73,14 @@ function hiddenSize(config: Record<string, unknown>): number | undefined {
   return undefined;
 }
 
+/**
+ * Variants published with dynamic quantization (DynamicQuantizeLinear): each run scales its
+ * activations by that run's own range, so a text batched with others (and their padding) would
+ * embed differently from the same text alone. These run one text per call, so an embedding
+ * depends on its text only, and the one-file export (one text per side) scores the same.
+ */
+const DYNAMIC_QUANTIZATION: ReadonlySet<OnnxVariant> = new Set(['q8', 'int8', 'uint8']);
+
 export class SentenceEncoder implements Embedder {
   private readonly cache: EmbeddingCache;
 
@@ -140,7 +148,7 @@ export class SentenceEncoder implements Embedder {
       dim,
       await encoderFingerprint(files),
       ep,
-      options.batchSize ?? 32,
+      DYNAMIC_QUANTIZATION.has(files.variant) ? 1 : (options.batchSize ?? 32),
       maxLength,
       options.pooling?.pooling ?? DEFAULT_POOLING.pooling,
       options.pooling?.normalize ?? DEFAULT_POOLING.normalize,

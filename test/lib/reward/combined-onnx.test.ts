@@ -22,6 +22,7 @@ import {
   encoderFolderFiles,
   folderFetch,
   TINY_SHAPE,
+  WEIGHT_FILES,
   type SentenceTransformersSpec,
 } from '../../../scripts/models/encoder-folders';
 import { ENCODER_FOLDER, openTinyEncoder, ortWeb, type SentenceEncoder } from './support';
@@ -146,16 +147,17 @@ describe('one-file reward model', () => {
 });
 
 describe('one-file reward model on other poolings', () => {
-  const cases: [string, SentenceTransformersSpec][] = [
-    ['CLS + Normalize (bge-small-en-v1.5)', { pooling: 'cls', normalize: true }],
-    ['mean without Normalize', { pooling: 'mean', normalize: false }],
+  const cases: [string, SentenceTransformersSpec, 'fp32' | 'int8'][] = [
+    ['CLS + Normalize (bge-small-en-v1.5)', { pooling: 'cls', normalize: true }, 'fp32'],
+    ['mean without Normalize', { pooling: 'mean', normalize: false }, 'fp32'],
+    ['the int8 variant, CLS + Normalize', { pooling: 'cls', normalize: true }, 'int8'],
   ];
 
-  it.each(cases)('%s: onnxruntime-node scores as the app', async (_, st) => {
+  it.each(cases)('%s: onnxruntime-node scores as the app', async (_, st, variant) => {
     const files = encoderFolderFiles({
       shape: TINY_SHAPE,
       seed: 11,
-      weights: ['fp32'],
+      weights: [variant],
       sentenceTransformers: st,
     });
     const base = 'http://generated.test/';
@@ -163,13 +165,15 @@ describe('one-file reward model on other poolings', () => {
       ort: ortWeb(),
       fetch: folderFetch(base, files),
       cache: null,
+      variant,
     });
+    const graph = files.get(`onnx/${WEIGHT_FILES[variant]}`)!;
     expect(enc.pooling).toBe(st.pooling);
     const h = initHead(enc.dim, 16, 5);
     const out = await exportRewardModel(h, enc);
     const text = (path: string) => new TextDecoder().decode(files.get(path));
     const bytes = combineRewardModel({
-      encoder: files.get('onnx/model.onnx')!,
+      encoder: graph,
       tokenizer: text('tokenizer.json'),
       tokenizerConfig: text('tokenizer_config.json'),
       manifestJson: out.manifestJson,
@@ -190,7 +194,7 @@ describe('one-file reward model on other poolings', () => {
       encoder: { ...out.manifest.encoder, pooling: 'mean', normalize: 'l2' },
     });
     const plain = combineRewardModel({
-      encoder: files.get('onnx/model.onnx')!,
+      encoder: graph,
       tokenizer: text('tokenizer.json'),
       manifestJson: meanManifest,
       head: h,
