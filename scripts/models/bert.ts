@@ -12,7 +12,8 @@
 // exactly when the sentence holds words of one group. Every other dimension is random.
 
 import type { Json } from './json.ts';
-import { FLOAT, GraphBuilder, INT64, INT8, UINT8 } from './onnx-graph.ts';
+import { FLOAT, GraphBuilder, INT64 } from './onnx-graph.ts';
+import { quantizedMatMul } from './quantize.ts';
 import { hashString, normalArray } from './rng.ts';
 
 export interface BertConfig {
@@ -328,61 +329,13 @@ function linear(
     bias[k] = 0;
   }
   if (ctx.weights !== 'fp32') {
-    const product = quantizedMatMul(ctx, x, prefix, weight, [outFeatures, inFeatures]);
+    const type = ctx.weights === 'int8' ? 'int8' : 'uint8';
+    const product = quantizedMatMul(g, x, prefix, weight, [outFeatures, inFeatures], type);
     return g.op('Add', [product, g.floats(`${prefix}.bias`, bias, [outFeatures])]);
   }
   const w = g.floats(`${prefix}.weight`, weight, [outFeatures, inFeatures]);
   const wT = g.op('Transpose', [w], { perm: [1, 0] });
   return g.op('Add', [g.op('MatMul', [x, wT]), g.floats(`${prefix}.bias`, bias, [outFeatures])]);
-}
-
-/** Per-tensor quantized values of w: int8 symmetric (zero point 0), or uint8 with a zero point. */
-export function quantizeTensor(
-  w: Float32Array,
-  type: 'int8' | 'uint8',
-): { values: Int8Array | Uint8Array; scale: number; zeroPoint: number } {
-  let lo = 0;
-  let hi = 0;
-  for (const v of w) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  if (type === 'int8') {
-    const scale = Math.max(-lo, hi) / 127 || 1;
-    const values = Int8Array.from(w, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
-    return { values, scale: Math.fround(scale), zeroPoint: 0 };
-  }
-  const scale = (hi - lo) / 255 || 1;
-  const zeroPoint = Math.round(-lo / scale);
-  const values = Uint8Array.from(w, (v) =>
-    Math.max(0, Math.min(255, Math.round(v / scale) + zeroPoint)),
-  );
-  return { values, scale: Math.fround(scale), zeroPoint };
-}
-
-/** x W^T with W [out, in] stored quantized as W^T [in, out]: integer product, then rescale. */
-function quantizedMatMul(
-  ctx: Ctx,
-  x: string,
-  prefix: string,
-  weight: Float32Array,
-  [outFeatures, inFeatures]: [number, number],
-): string {
-  const { g } = ctx;
-  const type = ctx.weights === 'int8' ? 'int8' : 'uint8';
-  const transposed = new Float32Array(weight.length);
-  for (let o = 0; o < outFeatures; o++) {
-    for (let i = 0; i < inFeatures; i++) {
-      transposed[i * outFeatures + o] = weight[o * inFeatures + i] ?? 0;
-    }
-  }
-  const q = quantizeTensor(transposed, type);
-  const dtype = type === 'int8' ? INT8 : UINT8;
-  const zero = type === 'int8' ? Int8Array.of(q.zeroPoint) : Uint8Array.of(q.zeroPoint);
-  const wq = g.bytes(`${prefix}.weight_quantized`, dtype, q.values, [inFeatures, outFeatures]);
-  const wZero = g.bytes(`${prefix}.weight_zero_point`, dtype, zero, []);
-  const wScale = g.floats(`${prefix}.weight_scale`, Float32Array.of(q.scale), []);
-  const [xq = '', xScale = '', xZero = ''] = g.ops('DynamicQuantizeLinear', [x], 3);
-  const integer = g.op('MatMulInteger', [xq, wq, xZero, wZero]);
-  const scale = g.op('Mul', [xScale, wScale]);
-  return g.op('Mul', [g.op('Cast', [integer], { to: FLOAT }), scale]);
 }
 
 /**
