@@ -1,12 +1,16 @@
 // `npm run bench:reward`: the reward model's costs as a user meets them: live scoring latency per
 // keystroke (a new response each time, and cached text), the one-time embedding of 1,000 training
 // pairs, and the head's training per epoch, on the WASM and WebGPU EPs of headless Chromium (and
-// the training in Node too). Starts vite, opens bench/pages/reward.html once per EP, and writes
-// bench-results/reward.json and bench-results/reward.md.
+// the training in Node too). Starts vite, opens bench/pages/reward.html once per EP; then live
+// scoring at all-MiniLM-L6-v2's real shape per variant (fp32, int8, uint8), generated now and run
+// in Node on onnxruntime-web WASM (reward-real.ts). Writes bench-results/reward.json and .md.
 //
 //   tsx bench/drivers/reward.ts [--eps wasm,webgpu] [--wasm-keystrokes 30] [--webgpu-keystrokes 8]
 //     [--wasm-warmup 5] [--webgpu-warmup 2] [--wasm-cached 30] [--webgpu-cached 10] [--pairs 1000]
 //     [--webgpu-embed-pairs 8] [--epochs 10] [--threads 0] [--skip-node]
+//     [--real-variants fp32,int8,uint8] [--real-keystrokes 30] [--real-threads 2] [--skip-real]
+//     [--real-only]
+//   --real-only: run only the real-shape part, keeping the pages' results of the last reward.json.
 //   --webgpu-embed-pairs: pairs the WebGPU page embeds (an even sample; the rest is estimated).
 //   --threads: onnxruntime-web's WASM threads on both pages; 0 leaves loadOrt's choice (the app's).
 //   --report-only: rewrite reward.md from the last reward.json, running nothing.
@@ -24,6 +28,8 @@ import {
   type RewardWindow,
   type TrainTiming,
 } from '../pages/reward-types.ts';
+import type { BertWeights } from '../../scripts/models/bert.ts';
+import { runRealShape, type RealShapePlan } from './reward-real.ts';
 import { markdownReport, type RewardReport } from './reward-report.ts';
 import { runInChromium } from './server.ts';
 import { count, eps, firstLine } from './args.ts';
@@ -37,6 +43,16 @@ const PAGE_TIMEOUT_MS = 4 * 60_000;
 interface Options {
   plans: RewardPlan[];
   nodeTraining: boolean;
+  /** null: skip the real-shape run. */
+  real: RealShapePlan | null;
+  realOnly: boolean;
+}
+
+function weightsList(value: string): BertWeights[] {
+  const items = value.split(',').map((s) => s.trim());
+  const bad = items.filter((s) => s !== 'fp32' && s !== 'int8' && s !== 'uint8');
+  if (bad.length) throw new Error(`--real-variants: unknown ${bad.join(', ')} (fp32, int8, uint8)`);
+  return items as BertWeights[];
 }
 
 /**
@@ -60,6 +76,11 @@ function options(): Options | null {
       threads: { type: 'string', default: '0' },
       'skip-node': { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
+      'real-variants': { type: 'string', default: 'fp32,int8,uint8' },
+      'real-keystrokes': { type: 'string', default: '30' },
+      'real-threads': { type: 'string', default: '2' },
+      'skip-real': { type: 'boolean', default: false },
+      'real-only': { type: 'boolean', default: false },
     },
   });
   if (v['report-only']) return null;
@@ -79,7 +100,19 @@ function options(): Options | null {
     trainEpochs: ep === 'wasm' ? epochs : 0,
     threads,
   }));
-  return { plans, nodeTraining: !v['skip-node'] && epochs > 0 };
+  const real = {
+    keystrokes: count(v['real-keystrokes'], 'real-keystrokes'),
+    warmupKeystrokes: 5,
+    cachedCalls: 10,
+    threads: count(v['real-threads'], 'real-threads'),
+    variants: weightsList(v['real-variants']),
+  };
+  return {
+    plans,
+    nodeTraining: !v['skip-node'] && epochs > 0,
+    real: v['skip-real'] ? null : real,
+    realOnly: v['real-only'],
+  };
 }
 
 function echoConsole(page: Page): void {
@@ -186,6 +219,7 @@ async function main(): Promise<void> {
     console.log('Rewrote bench-results/reward.md from bench-results/reward.json');
     return;
   }
+  if (todo.realOnly) return realOnly(todo);
   const started = Date.now();
   const { results: outcomes, chromium: version } = await runInChromium(
     ROOT,
@@ -197,6 +231,7 @@ async function main(): Promise<void> {
   const embedded = outcomes.find((o) => o.embedded)?.embedded;
   const epochs = todo.plans.find((p) => p.trainEpochs > 0)?.trainEpochs ?? 0;
   const nodeTrain = todo.nodeTraining && embedded ? await trainInNode(embedded, epochs) : null;
+  const realShape = todo.real ? await runRealShape(todo.real) : null;
   const report: RewardReport = {
     meta: {
       generatedAt: new Date().toISOString(),
@@ -206,11 +241,23 @@ async function main(): Promise<void> {
     },
     pages: outcomes.map((o) => o.result),
     nodeTrain,
+    realShape,
   };
+  writeReport(report);
+}
+
+function writeReport(report: RewardReport): void {
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(resolve(OUT_DIR, 'reward.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeMarkdown(report);
   console.log('Wrote bench-results/reward.json and bench-results/reward.md');
+}
+
+/** The real-shape run alone, merged into the last report (its pages kept as they were). */
+async function realOnly(todo: Options): Promise<void> {
+  if (!todo.real) throw new Error('--real-only and --skip-real contradict each other');
+  const last = JSON.parse(readFileSync(resolve(OUT_DIR, 'reward.json'), 'utf8')) as RewardReport;
+  writeReport({ ...last, realShape: await runRealShape(todo.real) });
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 // Summaries of timing runs, shared by the reward bench page and its Node driver.
+import { batches } from '../../src/lib/reward/encoder';
 import type { EpochStats } from '../../src/lib/reward/train';
 import type { LatencyStats, TrainTiming } from './reward-types';
 
@@ -52,14 +53,13 @@ export function trainTiming(
 
 /**
  * Token positions the encoder computes for texts of these lengths: it sorts them by length and
- * pads each batch to its longest. The cost model an embedding estimate scales by.
+ * pads each batch (SentenceEncoder's batches) to its longest. The cost model an embedding
+ * estimate scales by.
  */
 export function paddedPositions(lengths: readonly number[], batchSize: number): number {
-  const s = sorted(lengths);
-  let total = 0;
-  for (let start = 0; start < s.length; start += batchSize) {
-    const batch = s.slice(start, start + batchSize);
-    total += batch.length * batch.at(-1)!;
-  }
-  return total;
+  const rows = sorted(lengths).map((length) => ({ ids: { length } }));
+  return batches(rows, batchSize).reduce(
+    (sum, b) => sum + b.length * (b.at(-1)?.ids.length ?? 0),
+    0,
+  );
 }

@@ -13,6 +13,7 @@
 
 import type { Json } from './json.ts';
 import { FLOAT, GraphBuilder, INT64 } from './onnx-graph.ts';
+import { quantizedMatMul } from './quantize.ts';
 import { hashString, normalArray } from './rng.ts';
 
 export interface BertConfig {
@@ -104,6 +105,15 @@ export function bertConfigJson(cfg: BertConfig, signal: typeof SIGNAL): Json {
   };
 }
 
+/**
+ * How the weights of the linear layers are stored. 'int8' and 'uint8' are dynamic quantization as
+ * onnxruntime's quantize_dynamic writes it for published model_int8.onnx / model_uint8.onnx
+ * (model_quantized.onnx is one of the two): per-tensor weights (int8 symmetric, uint8 with a
+ * zero point), activations quantized at run time by DynamicQuantizeLinear, MatMulInteger, and a
+ * rescale to float. Embeddings, LayerNorms, biases and attention stay float32.
+ */
+export type BertWeights = 'fp32' | 'int8' | 'uint8';
+
 /** Everything the graph pieces share. */
 interface Ctx {
   g: GraphBuilder;
@@ -111,24 +121,51 @@ interface Ctx {
   seed: number;
   signal: SignalSpec;
   mask: string;
+  weights: BertWeights;
+  /** The graph input of token types, or the zeros that stand in for it. */
+  tokenTypes: string;
 }
 
-/** The complete model.onnx bytes. */
-export function bertOnnx(cfg: BertConfig, seed: number, signal: SignalSpec): Uint8Array {
+export interface BertGraphOptions {
+  weights?: BertWeights;
+  /**
+   * Declare the token_type_ids input (default true). Some exports leave it out and use type 0
+   * for every token, as here: the encoder must then not feed it.
+   */
+  tokenTypeIds?: boolean;
+}
+
+/** The complete model.onnx bytes (the same weights before quantization whatever `weights`). */
+export function bertOnnx(
+  cfg: BertConfig,
+  seed: number,
+  signal: SignalSpec,
+  options: BertGraphOptions = {},
+): Uint8Array {
   const g = new GraphBuilder();
-  declareInputsAndOutputs(g, cfg);
-  const ctx: Ctx = { g, cfg, seed, signal, mask: additiveMask(g) };
+  const withTypes = options.tokenTypeIds ?? true;
+  declareInputsAndOutputs(g, cfg, withTypes);
+  const weights = options.weights ?? 'fp32';
+  const mask = additiveMask(g);
+  const tokenTypes = withTypes ? 'token_type_ids' : zerosLike(g, 'input_ids');
+  const ctx: Ctx = { g, cfg, seed, signal, mask, weights, tokenTypes };
   let x = embeddings(ctx);
   for (let i = 0; i < cfg.numLayers; i++) x = encoderLayer(ctx, i, x, i === cfg.numLayers - 1);
   return g.encode('tiny-encoder', OPSET, IR_VERSION);
 }
 
-function declareInputsAndOutputs(g: GraphBuilder, cfg: BertConfig): void {
+function declareInputsAndOutputs(g: GraphBuilder, cfg: BertConfig, withTypes: boolean): void {
   const dims = ['batch_size', 'sequence_length'];
   g.input('input_ids', INT64, dims);
   g.input('attention_mask', INT64, dims);
-  g.input('token_type_ids', INT64, dims);
+  if (withTypes) g.input('token_type_ids', INT64, dims);
   g.output('last_hidden_state', FLOAT, [...dims, cfg.hiddenSize]);
+}
+
+/** int64 zeros of an input's shape: ids times 0. */
+function zerosLike(g: GraphBuilder, input: string): string {
+  g.scope = '/embeddings/';
+  return g.op('Mul', [input, scalar(g, 0)]);
 }
 
 /** (1 - mask) * float32 min, shaped [batch, 1, 1, seq] to broadcast over heads and queries. */
@@ -152,7 +189,7 @@ function embeddings(ctx: Ctx): string {
   const sum = g.op('Add', [
     g.op('Add', [
       g.op('Gather', [words, 'input_ids'], { axis: 0 }),
-      g.op('Gather', [types, 'token_type_ids'], { axis: 0 }),
+      g.op('Gather', [types, ctx.tokenTypes], { axis: 0 }),
     ]),
     g.op('Gather', [positions, positionIds], { axis: 0 }),
   ]);
@@ -279,7 +316,11 @@ function linear(
   options: LinearOptions = {},
 ): string {
   const { g } = ctx;
-  const weight = normalArray(seedFor(ctx, `${prefix}.weight`), outFeatures * inFeatures, std);
+  const weight = normalArray(
+    seedFor(ctx, `${prefix}.weight`),
+    outFeatures * inFeatures,
+    std * fanInScale(ctx.cfg, inFeatures),
+  );
   if (options.zeroSumRows) centerRows(weight, inFeatures);
   const bias = normalArray(seedFor(ctx, `${prefix}.bias`), outFeatures, INIT.bias);
   if (options.writesResidual) {
@@ -287,9 +328,26 @@ function linear(
     weight.fill(0, k * inFeatures, (k + 1) * inFeatures);
     bias[k] = 0;
   }
+  if (ctx.weights !== 'fp32') {
+    const type = ctx.weights === 'int8' ? 'int8' : 'uint8';
+    const product = quantizedMatMul(g, x, prefix, weight, [outFeatures, inFeatures], type);
+    return g.op('Add', [product, g.floats(`${prefix}.bias`, bias, [outFeatures])]);
+  }
   const w = g.floats(`${prefix}.weight`, weight, [outFeatures, inFeatures]);
   const wT = g.op('Transpose', [w], { perm: [1, 0] });
   return g.op('Add', [g.op('MatMul', [x, wT]), g.floats(`${prefix}.bias`, bias, [outFeatures])]);
+}
+
+/**
+ * INIT's standard deviations are tuned for the tiny encoder's fan-ins (64 into every projection,
+ * 128 into the MLP's down projection). Wider graphs scale them by sqrt(tiny fan-in / fan-in), as
+ * fan-in-scaled initialisation does, so activations and attention logits keep the tiny model's
+ * spread: unscaled, a 384-wide graph has near one-hot attention that any rounding flips. The
+ * factor is exactly 1 at the tiny shape, which keeps its committed bytes.
+ */
+function fanInScale(cfg: BertConfig, inFeatures: number): number {
+  const tiny = inFeatures === cfg.intermediateSize ? 128 : 64;
+  return Math.sqrt(tiny / inFeatures);
 }
 
 /**

@@ -13,6 +13,8 @@ export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const BOOL = onnx.TensorProto.DataType.BOOL;
 export const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
+export const INT8 = onnx.TensorProto.DataType.INT8;
+export const UINT8 = onnx.TensorProto.DataType.UINT8;
 
 /** A model whose weights sit in data files beside it, as big exports ship (model.onnx_data, ...). */
 export interface ExternalModel {
@@ -58,6 +60,21 @@ export class GraphBuilder {
     );
     this.contrib = true;
     return outputs;
+  }
+
+  /** A node with several outputs (e.g. DynamicQuantizeLinear's value, scale and zero point). */
+  ops(opType: string, inputs: string[], outputCount: number, attrs: Attrs = {}): string[] {
+    const name = this.uniqueName(opType);
+    const output = Array.from({ length: outputCount }, (_, i) => `${name}_output_${i}`);
+    const attribute = Object.entries(attrs).map(([key, value]) => intAttribute(key, value));
+    this.nodes.push(onnx.NodeProto.create({ name, opType, input: inputs, output, attribute }));
+    return output;
+  }
+
+  /** An int8 or uint8 initializer (quantized weights, zero points), one byte per value. */
+  bytes(name: string, dataType: number, values: Int8Array | Uint8Array, dims: number[]): string {
+    const raw = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+    return this.initializer(name, dataType, raw, dims);
   }
 
   /** A float32 initializer, stored little-endian in raw_data. */

@@ -1,18 +1,19 @@
 // The whole reward model as one ONNX file: the frozen encoder, run once on the context and once
-// on the response, mean pooling, unit length, the features and the trained head, so any ONNX
-// runtime turns token ids into a reward with no code of ours:
+// on the response, the manifest's pooling (mean or CLS, unit length or not), the features and
+// the trained head, so any ONNX runtime turns token ids into a reward with no code of ours:
 //
-//   context_input_ids, context_attention_mask   -> encoder -> mean pool -> L2 -> e(x)
-//   response_input_ids, response_attention_mask -> encoder -> mean pool -> L2 -> e(y)
+//   context_input_ids, context_attention_mask   -> encoder -> mean | CLS -> L2? -> e(x)
+//   response_input_ids, response_attention_mask -> encoder -> mean | CLS -> L2? -> e(y)
 //   concat(e(x), e(y), e(x) * e(y)) -> MatMul W1 -> Add b1 -> Tanh -> MatMul w2 -> reward [batch]
 //
 // The two encoder copies share one set of weights (initializers are not duplicated). The file
 // carries the manifest and the tokenizer in its metadata, so it is complete on its own, and the
-// app can read the head back out of it. Pooling uses MatMul, Div and Reshape only, whose meaning
-// is the same in every opset an encoder may have been exported with.
+// app can read the head back out of it. Pooling uses MatMul, Gather, Div and Reshape only, whose
+// meaning is the same in every opset an encoder may have been exported with.
 import onnxProto from 'onnx-proto';
 import { RewardFormatError } from './errors';
 import { FEATURES, parseManifest, type RewardManifest } from './export';
+import type { PoolingSpec } from './pooling';
 import type { Head } from './head';
 import { floatTensor, headToOnnx, int64Tensor, valueInfo } from './head-onnx';
 
@@ -98,20 +99,39 @@ function encoderCopy(graph: GraphProto, prefix: string, inputs: Record<string, s
   });
 }
 
-/** Mean over real tokens and unit length, as SentenceEncoder does: [b, s, d] -> [b, d]. */
-function poolNodes(hidden: string, mask: string, out: string, p: string): NodeProto[] {
+/** Mean over real tokens ([b, 1, d]): the mask as a row vector times the hidden states. */
+function meanNodes(hidden: string, mask: string, out: string, p: string): NodeProto[] {
   return [
     node('Cast', [mask], `${p}mask_f`, { to: FLOAT }),
     node('Reshape', [`${p}mask_f`, 'rm/shape_row'], `${p}mask_row`), // [b, 1, s]
     node('Reshape', [`${p}mask_f`, 'rm/shape_col'], `${p}mask_col`), // [b, s, 1]
     node('MatMul', [`${p}mask_row`, hidden], `${p}sum`), // sum over real tokens [b, 1, d]
     node('MatMul', [`${p}mask_row`, `${p}mask_col`], `${p}count`), // number of real tokens
-    node('Div', [`${p}sum`, `${p}count`], `${p}mean`),
-    node('Transpose', [`${p}mean`], `${p}mean_t`, { perm: [0, 2, 1] }),
-    node('MatMul', [`${p}mean`, `${p}mean_t`], `${p}sq_norm`),
+    node('Div', [`${p}sum`, `${p}count`], out),
+  ];
+}
+
+/** Pooling as SentenceEncoder does it: [b, s, d] -> [b, d]. */
+function poolNodes(
+  hidden: string,
+  mask: string,
+  out: string,
+  p: string,
+  spec: PoolingSpec,
+): NodeProto[] {
+  const pooled = `${p}pooled`;
+  const nodes =
+    spec.pooling === 'cls'
+      ? [node('Gather', [hidden, 'rm/first'], pooled, { axis: 1 })] // [CLS]: position 0, [b, 1, d]
+      : meanNodes(hidden, mask, pooled, p);
+  if (spec.normalize === 'none') return [...nodes, node('Reshape', [pooled, 'rm/shape_flat'], out)];
+  return [
+    ...nodes,
+    node('Transpose', [pooled], `${p}pooled_t`, { perm: [0, 2, 1] }),
+    node('MatMul', [pooled, `${p}pooled_t`], `${p}sq_norm`),
     node('Sqrt', [`${p}sq_norm`], `${p}norm`),
     node('Max', [`${p}norm`, 'rm/eps'], `${p}norm_floor`), // a zero vector stays zero
-    node('Div', [`${p}mean`, `${p}norm_floor`], `${p}unit`),
+    node('Div', [pooled, `${p}norm_floor`], `${p}unit`),
     node('Reshape', [`${p}unit`, 'rm/shape_flat'], out), // [b, d]
   ];
 }
@@ -147,7 +167,13 @@ export function combineRewardModel(input: CombineInput): Uint8Array {
     nodes.push(...encoderCopy(graph, prefix, map));
     const side_ = side === 'context' ? 'x' : 'y';
     nodes.push(
-      ...poolNodes(`${prefix}last_hidden_state`, map.attention_mask!, `rm/e_${side_}`, prefix),
+      ...poolNodes(
+        `${prefix}last_hidden_state`,
+        map.attention_mask!,
+        `rm/e_${side_}`,
+        prefix,
+        manifest.encoder,
+      ),
     );
   }
   nodes.push(
@@ -169,6 +195,7 @@ export function combineRewardModel(input: CombineInput): Uint8Array {
       int64Tensor('rm/shape_col', [0, -1, 1]),
       int64Tensor('rm/shape_flat', [0, -1]),
       int64Tensor('rm/shape_reward', [-1]),
+      int64Tensor('rm/first', [0]),
       onnx.TensorProto.create({ name: 'rm/zero_i64', dataType: INT64, int64Data: [0], dims: [] }),
       floatTensor('rm/eps', [1e-12], []),
       floatTensor(HEAD_WEIGHTS.W1, head.W1, [inputDim, head.hidden]),

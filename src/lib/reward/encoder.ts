@@ -1,7 +1,8 @@
 // The frozen sentence encoder under the reward model: a Hugging Face feature-extraction folder
 // (BERT-like: input_ids, attention_mask, token_type_ids -> last_hidden_state) run by
-// onnxruntime-web, mean-pooled over real tokens and L2-normalised, as sentence-transformers and
-// transformers.js do. Nothing here is trained, so every text is embedded once and cached.
+// onnxruntime-web, pooled as the folder's sentence-transformers config says (mean or CLS, then
+// L2 unit length when it has a Normalize module; see pooling.ts). Nothing here is trained, so
+// every text is embedded once and cached.
 import type * as Ort from 'onnxruntime-web';
 import type { ExecutionProvider, OrtModule } from '../engines/onnx/causal-lm';
 import {
@@ -13,6 +14,14 @@ import {
 } from '../engines/onnx/model-files';
 import { loadTokenizer, type HfTokenizer } from '../engines/tokenizer';
 import { EmbeddingCache } from './cache';
+import {
+  DEFAULT_POOLING,
+  loadPoolingSpec,
+  poolRow,
+  type Normalization,
+  type Pooling,
+  type PoolingSpec,
+} from './pooling';
 
 /** What training needs from an encoder: fixed-size vectors for texts. */
 export interface Embedder {
@@ -34,6 +43,8 @@ export interface EncoderOptions {
   /** Longest input in tokens, special tokens included; longer texts are cut. */
   maxLength?: number;
   cacheCapacity?: number;
+  /** How last_hidden_state becomes one vector; mean + L2 when not given. */
+  pooling?: PoolingSpec;
 }
 
 /** Lowercase hex SHA-256 of some bytes. */
@@ -62,6 +73,14 @@ function hiddenSize(config: Record<string, unknown>): number | undefined {
   return undefined;
 }
 
+/**
+ * Variants published with dynamic quantization (DynamicQuantizeLinear): each run scales its
+ * activations by that run's own range, so a text batched with others (and their padding) would
+ * embed differently from the same text alone. These run one text per call, so an embedding
+ * depends on its text only, and the one-file export (one text per side) scores the same.
+ */
+const DYNAMIC_QUANTIZATION: ReadonlySet<OnnxVariant> = new Set(['q8', 'int8', 'uint8']);
+
 export class SentenceEncoder implements Embedder {
   private readonly cache: EmbeddingCache;
 
@@ -75,6 +94,8 @@ export class SentenceEncoder implements Embedder {
     readonly ep: ExecutionProvider,
     readonly batchSize: number,
     readonly maxLength: number,
+    readonly pooling: Pooling,
+    readonly normalize: Normalization,
     cacheCapacity: number,
   ) {
     this.cache = new EmbeddingCache(cacheCapacity);
@@ -127,8 +148,10 @@ export class SentenceEncoder implements Embedder {
       dim,
       await encoderFingerprint(files),
       ep,
-      options.batchSize ?? 32,
+      DYNAMIC_QUANTIZATION.has(files.variant) ? 1 : (options.batchSize ?? 32),
       maxLength,
+      options.pooling?.pooling ?? DEFAULT_POOLING.pooling,
+      options.pooling?.normalize ?? DEFAULT_POOLING.normalize,
       options.cacheCapacity ?? 20_000,
     );
   }
@@ -155,9 +178,8 @@ export class SentenceEncoder implements Embedder {
       .map((text) => ({ text, ids: this.tokenize(text) }))
       .sort((a, b) => a.ids.length - b.ids.length);
     const fresh = new Map<string, Float32Array>();
-    for (let start = 0; start < queue.length; start += this.batchSize) {
+    for (const batch of batches(queue, this.batchSize)) {
       if (options.signal?.aborted) throw new DOMException('Embedding was cancelled.', 'AbortError');
-      const batch = queue.slice(start, start + this.batchSize);
       const vectors = await this.run(batch.map((item) => item.ids));
       batch.forEach((item, i) => {
         const vector = vectors[i] as Float32Array;
@@ -171,7 +193,7 @@ export class SentenceEncoder implements Embedder {
     return texts.map((text) => fresh.get(text) ?? (this.cache.get(text) as Float32Array));
   }
 
-  /** Right-padded batch -> last_hidden_state -> mean over real tokens -> unit length. */
+  /** Right-padded batch -> last_hidden_state -> mean or CLS -> unit length (when asked). */
   private async run(rows: number[][]): Promise<Float32Array[]> {
     const batch = rows.length;
     const seq = Math.max(...rows.map((r) => r.length));
@@ -202,7 +224,8 @@ export class SentenceEncoder implements Embedder {
       );
     }
     const data = (await hidden.getData()) as Float32Array;
-    return rows.map((row, b) => meanPoolNormalize(data, b, seq, this.dim, row.length));
+    const spec = { pooling: this.pooling, normalize: this.normalize };
+    return rows.map((row, b) => poolRow(data, b, seq, this.dim, row.length, spec));
   }
 
   async release(): Promise<void> {
@@ -210,24 +233,45 @@ export class SentenceEncoder implements Embedder {
   }
 }
 
-/** Mean of the first `length` (real) positions of row b, scaled to unit L2 norm. */
-export function meanPoolNormalize(
-  hidden: Float32Array,
-  b: number,
-  seq: number,
-  dim: number,
-  length: number,
-): Float32Array {
-  const sum = new Float64Array(dim);
-  for (let t = 0; t < length; t++) {
-    const at = (b * seq + t) * dim;
-    for (let k = 0; k < dim; k++) sum[k] = (sum[k] ?? 0) + (hidden[at + k] ?? 0);
+/** A batch pads every row to its longest; a row this much longer than the first starts a new one. */
+const MAX_PAD_RATIO = 1.5;
+
+/**
+ * Consecutive runs of a length-sorted queue, at most `size` each, cut where padding would more
+ * than MAX_PAD_RATIO the shortest row: a short response is not run at a long context's length.
+ */
+export function batches<T extends { ids: { readonly length: number } }>(
+  queue: readonly T[],
+  size: number,
+): T[][] {
+  const out: T[][] = [];
+  for (const item of queue) {
+    const batch = out.at(-1);
+    const first = batch?.[0];
+    const fits = batch && first && batch.length < size;
+    if (fits && item.ids.length <= MAX_PAD_RATIO * first.ids.length) batch.push(item);
+    else out.push([item]);
   }
-  let norm = 0;
-  for (let k = 0; k < dim; k++) norm += ((sum[k] ?? 0) / length) ** 2;
-  // The mean's norm, floored like torch.nn.functional.normalize so a zero vector stays zero.
-  const scale = 1 / (length * Math.max(Math.sqrt(norm), 1e-12));
-  return Float32Array.from(sum, (s) => s * scale);
+  return out;
+}
+
+/** A feature-extraction folder's files and the pooling its sentence-transformers config names. */
+export interface EncoderFolder {
+  files: HfModelFiles;
+  pooling: PoolingSpec;
+}
+
+/** Fetch an encoder folder (Hub id or URL; cached) in one of the variants it publishes. */
+export async function loadEncoderFolder(
+  idOrUrl: string,
+  variant: OnnxVariant,
+  options: LoadOptions = {},
+): Promise<EncoderFolder> {
+  const [files, pooling] = await Promise.all([
+    loadModelFolder(idOrUrl, variant, options),
+    loadPoolingSpec(idOrUrl, options),
+  ]);
+  return { files, pooling };
 }
 
 /** Fetch a feature-extraction folder (Hub id or URL; cached) and open it as an encoder. */
@@ -235,6 +279,10 @@ export async function loadSentenceEncoder(
   idOrUrl: string,
   options: EncoderOptions & LoadOptions & { variant?: OnnxVariant },
 ): Promise<SentenceEncoder> {
-  const files = await loadModelFolder(idOrUrl, options.variant ?? 'fp32', options);
-  return SentenceEncoder.create(files, { ...options, modelId: idOrUrl });
+  const { files, pooling } = await loadEncoderFolder(idOrUrl, options.variant ?? 'fp32', options);
+  return SentenceEncoder.create(files, {
+    ...options,
+    pooling: options.pooling ?? pooling,
+    modelId: idOrUrl,
+  });
 }

@@ -12,6 +12,7 @@ import { sha256Hex } from './encoder';
 import { RewardFormatError } from './errors';
 import { featureDim, type Head } from './head';
 import { HEAD_INPUT, HEAD_OUTPUT, headToOnnx, readHeadOnnx, type HeadGraph } from './head-onnx';
+import { DEFAULT_POOLING, type Normalization, type Pooling } from './pooling';
 import type { TrainResult } from './train';
 
 export const MANIFEST_FORMAT = 'rlaif-lab/reward-model';
@@ -27,6 +28,10 @@ export interface EncoderInfo {
   fingerprint: string;
   dim: number;
   maxLength: number;
+  /** Mean when absent (every encoder before pooling was recorded pooled that way). */
+  pooling?: Pooling;
+  /** 'l2' when absent. */
+  normalize?: Normalization;
 }
 
 export interface TrainingMetadata {
@@ -68,7 +73,7 @@ export function trainingMetadata(
 export interface RewardManifest {
   format: typeof MANIFEST_FORMAT;
   version: typeof MANIFEST_VERSION;
-  encoder: EncoderInfo & { pooling: 'mean'; normalize: 'l2' };
+  encoder: Required<EncoderInfo>;
   features: typeof FEATURES;
   head: {
     file: string;
@@ -108,10 +113,11 @@ export async function exportRewardModel(
     'rlaif_lab.encoder_fingerprint': encoder.fingerprint,
   });
   const { modelId, fingerprint, dim, maxLength } = encoder;
+  const { pooling, normalize } = poolingOf(encoder);
   const manifest: RewardManifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
-    encoder: { modelId, fingerprint, dim, maxLength, pooling: 'mean', normalize: 'l2' },
+    encoder: { modelId, fingerprint, dim, maxLength, pooling, normalize },
     features: FEATURES,
     head: {
       file: HEAD_FILE,
@@ -125,6 +131,16 @@ export async function exportRewardModel(
     ...(training ? { training } : {}),
   };
   return { manifest, manifestJson: JSON.stringify(manifest, null, 2), head: bytes };
+}
+
+/** An encoder's pooling, with the defaults of encoders that do not say. */
+export function poolingOf(
+  encoder: EncoderInfo,
+): Required<Pick<EncoderInfo, 'pooling' | 'normalize'>> {
+  return {
+    pooling: encoder.pooling ?? DEFAULT_POOLING.pooling,
+    normalize: encoder.normalize ?? DEFAULT_POOLING.normalize,
+  };
 }
 
 function badManifest(why: string): RewardFormatError {
@@ -159,8 +175,8 @@ export function parseManifest(text: string): RewardManifest {
     typeof encoder.fingerprint !== 'string' ||
     !positive(encoder.dim) ||
     !positive(encoder.maxLength) ||
-    encoder.pooling !== 'mean' ||
-    encoder.normalize !== 'l2'
+    (encoder.pooling !== 'mean' && encoder.pooling !== 'cls') ||
+    (encoder.normalize !== 'l2' && encoder.normalize !== 'none')
   ) {
     throw badManifest('the encoder entry is missing or incomplete');
   }
@@ -235,6 +251,15 @@ export function checkEncoder(manifest: RewardManifest, encoder: EncoderInfo): vo
       'encoder-mismatch',
       `This reward model was trained on ${manifest.encoder.modelId}, and the loaded encoder ` +
         `(${encoder.modelId}) is a different model: load that encoder to use it.`,
+    );
+  }
+  const { pooling, normalize } = poolingOf(encoder);
+  if (pooling !== manifest.encoder.pooling || normalize !== manifest.encoder.normalize) {
+    throw new RewardFormatError(
+      'encoder-mismatch',
+      `This reward model was trained on ${manifest.encoder.pooling} pooling (normalize: ` +
+        `${manifest.encoder.normalize}); the loaded encoder pools with ${pooling} (normalize: ` +
+        `${normalize}). Load ${manifest.encoder.modelId} as that folder configures it.`,
     );
   }
 }

@@ -3,6 +3,7 @@
 export { EmbeddingCache } from './cache';
 export { pairsFromAiLabels, pairsFromHumanChoices, type TrainPair } from './data';
 export {
+  loadEncoderFolder,
   loadSentenceEncoder,
   SentenceEncoder,
   type Embedder,
@@ -23,6 +24,13 @@ export {
 export { initHead, pairLoss, reward, type Head } from './head';
 export { headToOnnx, readHeadOnnx } from './head-onnx';
 export { RewardModel, type PairScore, type RewardEncoder } from './model';
+export {
+  DEFAULT_POOLING,
+  loadPoolingSpec,
+  type Normalization,
+  type Pooling,
+  type PoolingSpec,
+} from './pooling';
 export {
   embedPairs,
   evaluate,

@@ -1,6 +1,7 @@
 // The reward model as one ONNX file: onnxruntime-node (a user's tool, a second runtime) runs it
-// from token ids alone and agrees with the app's encoder + head; the app reads the head back out
-// byte for byte and scores identically; files that are not such a model are refused.
+// from token ids alone and agrees with the app's encoder + head, with whichever pooling the
+// encoder's folder names; the app reads the head back out byte for byte and scores identically;
+// files that are not such a model are refused.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
@@ -16,6 +17,14 @@ import { initHead, type Head } from '../../../src/lib/reward/head';
 import { RewardModel } from '../../../src/lib/reward/model';
 import { loadTokenizer } from '../../../src/lib/engines/tokenizer';
 import { mulberry32 } from '../../../src/lib/rlaif/random';
+import { loadSentenceEncoder } from '../../../src/lib/reward/encoder';
+import {
+  encoderFolderFiles,
+  folderFetch,
+  TINY_SHAPE,
+  WEIGHT_FILES,
+  type SentenceTransformersSpec,
+} from '../../../scripts/models/encoder-folders';
 import { ENCODER_FOLDER, openTinyEncoder, ortWeb, type SentenceEncoder } from './support';
 
 let encoder: SentenceEncoder;
@@ -136,3 +145,77 @@ describe('one-file reward model', () => {
     expect(kind(file('onnx/model.onnx'))).toBe('not-reward-head');
   });
 });
+
+describe('one-file reward model on other poolings', () => {
+  const cases: [string, SentenceTransformersSpec, 'fp32' | 'int8'][] = [
+    ['CLS + Normalize (bge-small-en-v1.5)', { pooling: 'cls', normalize: true }, 'fp32'],
+    ['mean without Normalize', { pooling: 'mean', normalize: false }, 'fp32'],
+    ['the int8 variant, CLS + Normalize', { pooling: 'cls', normalize: true }, 'int8'],
+  ];
+
+  it.each(cases)('%s: onnxruntime-node scores as the app', async (_, st, variant) => {
+    const files = encoderFolderFiles({
+      shape: TINY_SHAPE,
+      seed: 11,
+      weights: [variant],
+      sentenceTransformers: st,
+    });
+    const base = 'http://generated.test/';
+    const enc = await loadSentenceEncoder(base, {
+      ort: ortWeb(),
+      fetch: folderFetch(base, files),
+      cache: null,
+      variant,
+    });
+    const graph = files.get(`onnx/${WEIGHT_FILES[variant]}`)!;
+    expect(enc.pooling).toBe(st.pooling);
+    const h = initHead(enc.dim, 16, 5);
+    const out = await exportRewardModel(h, enc);
+    const text = (path: string) => new TextDecoder().decode(files.get(path));
+    const bytes = combineRewardModel({
+      encoder: graph,
+      tokenizer: text('tokenizer.json'),
+      tokenizerConfig: text('tokenizer_config.json'),
+      manifestJson: out.manifestJson,
+      head: h,
+    });
+    const session = await ortNode.InferenceSession.create(bytes);
+    const app = await RewardModel.create(ortWeb(), enc, out.head);
+    const expected = await app.scoreMany(ITEMS);
+    const got: number[] = [];
+    for (const { context, response } of ITEMS) {
+      got.push(await rewardOf(session, enc.tokenize(context), enc.tokenize(response)));
+    }
+    const diff = Math.max(...got.map((g, i) => Math.abs(g - (expected[i] ?? NaN))));
+    expect(diff).toBeLessThan(1e-5);
+    // The pooling matters: the default (mean + L2) file on the same weights scores differently.
+    const meanManifest = JSON.stringify({
+      ...out.manifest,
+      encoder: { ...out.manifest.encoder, pooling: 'mean', normalize: 'l2' },
+    });
+    const plain = combineRewardModel({
+      encoder: graph,
+      tokenizer: text('tokenizer.json'),
+      manifestJson: meanManifest,
+      head: h,
+    });
+    const other = await ortNode.InferenceSession.create(plain);
+    const first = ITEMS[0]!;
+    const mean = await rewardOf(other, enc.tokenize(first.context), enc.tokenize(first.response));
+    expect(Math.abs(mean - got[0]!)).toBeGreaterThan(1e-3);
+    await Promise.all([session.release(), other.release(), app.release(), enc.release()]);
+  });
+});
+
+/** One (context, response) through a combined file in onnxruntime-node. */
+async function rewardOf(session: ortNode.InferenceSession, x: number[], y: number[]) {
+  const int64 = (ids: number[]) =>
+    new ortNode.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+  const out = await session.run({
+    context_input_ids: int64(x),
+    context_attention_mask: int64(x.map(() => 1)),
+    response_input_ids: int64(y),
+    response_attention_mask: int64(y.map(() => 1)),
+  });
+  return (out.reward?.data as Float32Array)[0] ?? NaN;
+}

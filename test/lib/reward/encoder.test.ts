@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError, type HfModelFiles } from '../../../src/lib/engines/onnx/model-files';
 import { EmbeddingCache } from '../../../src/lib/reward/cache';
-import { SentenceEncoder } from '../../../src/lib/reward/encoder';
+import { batches, SentenceEncoder } from '../../../src/lib/reward/encoder';
 import { initHead } from '../../../src/lib/reward/head';
 import { headToOnnx } from '../../../src/lib/reward/head-onnx';
 import { loadBertReference } from '../../support/bert-reference-node';
@@ -98,6 +98,18 @@ describe('SentenceEncoder on the tiny encoder', () => {
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).kind).toBe('unsupported');
     expect((error as Error).message).toMatch(/input_ids/);
+  });
+});
+
+describe('batches', () => {
+  const rows = (...lengths: number[]) => lengths.map((n) => ({ ids: Array<number>(n).fill(0) }));
+  const lengths = (out: { ids: number[] }[][]) => out.map((b) => b.map((r) => r.ids.length));
+
+  it("never pads a row to more than 1.5x its batch's shortest, nor past the batch size", () => {
+    expect(lengths(batches(rows(3, 4, 5, 10, 11, 12), 32))).toEqual([[3, 4], [5], [10, 11, 12]]);
+    expect(lengths(batches(rows(8, 8, 8, 8, 8), 2))).toEqual([[8, 8], [8, 8], [8]]);
+    // A 40-token response and a 170-token context: two runs, not one padded to 170.
+    expect(lengths(batches(rows(40, 170), 32))).toEqual([[40], [170]]);
   });
 });
 

@@ -3,7 +3,7 @@
 // side by side (say one trained on AI labels, one on human labels) are two names in one worker,
 // so the encoder is loaded once and each text is embedded once for both.
 import type { ExecutionProvider } from '../../engines/onnx/causal-lm';
-import { folderUrl, type FileProgress } from '../../engines/onnx/model-files';
+import { folderUrl, type FileProgress, type OnnxVariant } from '../../engines/onnx/model-files';
 import type { TrainPair } from '../data';
 import type { EpochStats } from '../train';
 import type { RewardManifest } from '../export';
@@ -37,6 +37,8 @@ export interface RewardStartOptions {
   encoder: string;
   /** Omitted: WebGPU when the worker sees an adapter, else WASM. */
   ep?: ExecutionProvider;
+  /** Which of the folder's onnx/ files to run; fp32 when omitted. */
+  variant?: OnnxVariant;
   batchSize?: number;
   maxLength?: number;
   onProgress?: (progress: FileProgress) => void;
@@ -65,10 +67,11 @@ export class RewardWorker {
    */
   static async start(worker: Worker, options: RewardStartOptions): Promise<RewardWorker> {
     const channel = rewardChannel(worker);
-    const { encoder, ep, batchSize, maxLength, signal } = options;
+    const { encoder, ep, variant, batchSize, maxLength, signal } = options;
     try {
       // Resolve here: inside the worker a relative URL would resolve against its script's URL.
-      const spec = { source: folderUrl(encoder), modelId: encoder, ep, batchSize, maxLength };
+      const source = folderUrl(encoder);
+      const spec = { source, modelId: encoder, ep, variant, batchSize, maxLength };
       const started = await channel.call<StartedEncoder>(
         { kind: 'start', spec },
         {

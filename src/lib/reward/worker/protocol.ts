@@ -2,7 +2,7 @@
 // embedding cache and every reward head's onnxruntime session; the page sends texts and gets
 // numbers back, so nothing heavy ever runs on the page's thread.
 import type { ExecutionProvider } from '../../engines/onnx/causal-lm';
-import type { FileProgress } from '../../engines/onnx/model-files';
+import type { FileProgress, OnnxVariant } from '../../engines/onnx/model-files';
 import { reviveError, serializeError, type SerializedError } from '../../engines/worker/protocol';
 import type { AccuracyResult } from '../../rlaif/metrics/alignment';
 import type { Choice } from '../../rlaif/types';
@@ -18,6 +18,8 @@ export interface EncoderSpec {
   modelId: string;
   /** Omitted: WebGPU when the worker sees an adapter, else WASM. */
   ep?: ExecutionProvider;
+  /** Which of the folder's onnx/ files to run (transformers.js suffixes); fp32 when omitted. */
+  variant?: OnnxVariant;
   batchSize?: number;
   maxLength?: number;
 }

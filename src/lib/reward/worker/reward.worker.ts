@@ -3,10 +3,10 @@
 // model: an AI-label model and a human-label model embed the same texts, and the cache means each
 // text is embedded once for both.
 import type { OrtModule } from '../../engines/onnx/causal-lm';
-import { loadModelFolder } from '../../engines/onnx/model-files';
+import { loadModelFolder, type OnnxVariant } from '../../engines/onnx/model-files';
 import { chooseProvider, loadOrt } from '../../engines/onnx/runtime';
 import { rmPairwiseAccuracy } from '../../rlaif/metrics/alignment';
-import { SentenceEncoder } from '../encoder';
+import { loadEncoderFolder, SentenceEncoder } from '../encoder';
 import { combineRewardModel } from '../combined-onnx';
 import { exportRewardModel, parseManifest, trainingMetadata } from '../export';
 import { readHeadOnnx } from '../head-onnx';
@@ -26,6 +26,7 @@ let ort: OrtModule | null = null;
 let encoder: SentenceEncoder | null = null;
 /** Where the encoder came from: a one-file export reads its files again (from the cache). */
 let encoderSource: string | null = null;
+let encoderVariant: OnnxVariant = 'fp32';
 const models = new Map<string, RewardModel>();
 
 const post = (message: RewardResponse) => self.postMessage(message);
@@ -74,20 +75,25 @@ async function start({ id, spec }: Message<'start'>, signal: AbortSignal): Promi
   await exclusive(releaseAll);
   ort = await loadOrt();
   const ep = await chooseProvider(spec.ep);
-  const files = await loadModelFolder(spec.source, 'fp32', {
+  const variant = spec.variant ?? 'fp32';
+  const { files, pooling } = await loadEncoderFolder(spec.source, variant, {
     signal,
     onProgress: (progress) => post({ id, kind: 'progress', progress }),
     onWarning: (message) => post({ id, kind: 'warning', message }),
   });
   const { modelId, batchSize, maxLength } = spec;
-  const opened = await SentenceEncoder.create(files, { ort, ep, modelId, batchSize, maxLength });
+  const options = { ort, ep, modelId, batchSize, maxLength, pooling };
+  const opened = await SentenceEncoder.create(files, options);
   encoder = opened;
   encoderSource = spec.source;
+  encoderVariant = variant;
   return {
     modelId: opened.modelId,
     fingerprint: opened.fingerprint,
     dim: opened.dim,
     maxLength: opened.maxLength,
+    pooling: opened.pooling,
+    normalize: opened.normalize,
     ep: opened.ep,
   };
 }
@@ -151,7 +157,7 @@ async function evaluate(message: Message<'evaluate'>): Promise<RewardEvaluation>
 /** Encoder + head as one ONNX file; the encoder's files come from the browser's model cache. */
 async function combine(message: Message<'combine'>, signal: AbortSignal): Promise<Uint8Array> {
   const { encoder } = ready();
-  const files = await loadModelFolder(encoderSource ?? '', 'fp32', { signal });
+  const files = await loadModelFolder(encoderSource ?? '', encoderVariant, { signal });
   if (files.externalData.length) {
     throw new Error(
       `${encoder.modelId} keeps its weights in an external data file: save the model as its two files.`,
