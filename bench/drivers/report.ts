@@ -1,12 +1,7 @@
 // bench-results/label.md: the tables a reader needs, with the conditions that produced them
 // (which adapter, how many threads, how many pairs), since numbers from SwiftShader or from a
 // 2-core machine mean little without them.
-import {
-  CONFIG_NAMES,
-  type PageResult,
-  type RunResult,
-  type RuntimeInfo,
-} from '../pages/types.ts';
+import { CONFIG_NAMES, type PageResult, type RunResult, type RuntimeInfo } from '../pages/types.ts';
 import type { Agreement, BenchReport, Ratio } from './analysis.ts';
 
 const PATH_NAMES = {
@@ -16,7 +11,7 @@ const PATH_NAMES = {
 };
 
 /** Three significant digits for rates and ratios; whole numbers for ms and tokens. */
-function num(value: number | null | undefined, digits = 3): string {
+export function num(value: number | null | undefined, digits = 3): string {
   if (value == null || !Number.isFinite(value)) return 'n/a';
   if (Math.abs(value) >= 10 ** digits) return value.toFixed(0);
   return value.toPrecision(digits);
@@ -26,7 +21,7 @@ const times = (value: number | null) => (value === null ? 'n/a' : `${num(value)}
 const whole = (value: number | null | undefined) => (value == null ? 'n/a' : value.toFixed(0));
 const sci = (value: number | null) => (value === null ? 'n/a' : value.toExponential(1));
 
-function table(head: string[], rows: string[][]): string {
+export function table(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }

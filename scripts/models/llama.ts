@@ -18,6 +18,8 @@ export interface LlamaConfig {
   rmsNormEps: number;
   ropeTheta: number;
   maxPositions: number;
+  /** lm_head reuses embed_tokens (SmolLM2, Qwen2.5-0.5B); absent: a separate lm_head.weight. */
+  tieWordEmbeddings?: boolean;
 }
 
 export interface SpecialTokenIds {
@@ -58,7 +60,7 @@ export function configJson(cfg: LlamaConfig, ids: SpecialTokenIds): Json {
     rms_norm_eps: cfg.rmsNormEps,
     rope_scaling: null,
     rope_theta: cfg.ropeTheta,
-    tie_word_embeddings: false,
+    tie_word_embeddings: cfg.tieWordEmbeddings ?? false,
     torch_dtype: 'float32',
     use_cache: true,
     vocab_size: cfg.vocabSize,
@@ -94,8 +96,22 @@ export function llamaOnnx(cfg: LlamaConfig, seed: number): Uint8Array {
   g.scope = '/model/norm/';
   x = rmsNorm(ctx, x, 'model.norm.weight');
   g.scope = '/lm_head/';
-  linear(ctx, x, 'lm_head.weight', cfg.vocabSize, cfg.hiddenSize, INIT.lmHead, 'logits');
+  if (cfg.tieWordEmbeddings) tiedLmHead(ctx, x, embedTokens);
+  else linear(ctx, x, 'lm_head.weight', cfg.vocabSize, cfg.hiddenSize, INIT.lmHead, 'logits');
   return g.encode('tiny-llama', OPSET, IR_VERSION);
+}
+
+/**
+ * logits = x E^T with E = embed_tokens, as Gemm(transB) on the flattened rows: a Transpose of E
+ * would be folded into a second [vocab, hidden] copy when the session loads (0.5 GB at Qwen2.5's).
+ */
+function tiedLmHead(ctx: Ctx, x: string, embedTokens: string): void {
+  const { g, cfg } = ctx;
+  const rows = g.op('Reshape', [x, shape(g, [-1, cfg.hiddenSize])]);
+  const flat = g.op('Gemm', [rows, embedTokens], { transB: 1 });
+  const batchSeq = g.op('Slice', [g.op('Shape', [x]), axes(g, 0), axes(g, 2), axes(g, 0)]);
+  const dims = g.op('Concat', [batchSeq, axes(g, cfg.vocabSize)], { axis: 0 });
+  g.op('Reshape', [flat, dims], {}, 'logits');
 }
 
 function declareInputsAndOutputs(g: GraphBuilder, cfg: LlamaConfig): void {
