@@ -96,6 +96,27 @@ async function folderTokenizer(dir: string) {
   return accessOf(await AutoTokenizer.from_pretrained(basename(dir)));
 }
 
+/** Every prompt config on the shape's workers, interleaved; a failed config gets a failure row. */
+async function timeConfigs(name: ShapeName, workers: Worker[], o: Options, report: RealReport) {
+  const tokenizer = await folderTokenizer(workers[0]!.dir);
+  const read = async (path: string) => readRepoFile(path);
+  const [probes, exemplars] = await Promise.all([loadProbes(read), loadExemplars(read)]);
+  const split = splitPairs(probes, [o.warmup], [o.pairs]);
+  const pairs = { warm: split.warm(o.warmup), timed: split.timed(o.pairs) };
+  for (const config of CONFIG_NAMES) {
+    try {
+      const paths = await Promise.all(workers.map((w) => remotePath(w, config, tokenizer)));
+      const runs = await timeConfig(paths, 'wasm', config, CONFIGS[config], exemplars, pairs);
+      runs.forEach((run, i) =>
+        report.runs.push({ ...run, shape: name, peakRssBytes: workers[i]!.peakRssBytes }),
+      );
+    } catch (error) {
+      console.log(`[bench] FAILED ${name} ${config}: ${errorMessage(error)}`);
+      report.failures.push({ shape: name, config, message: errorMessage(error) });
+    }
+  }
+}
+
 async function benchShape(name: ShapeName, o: Options, report: RealReport): Promise<void> {
   const shape = SHAPES[name];
   const layers = o.layers ?? shape.defaultLayers;
@@ -123,25 +144,7 @@ async function benchShape(name: ShapeName, o: Options, report: RealReport): Prom
       console.log(`[bench] ${name}: ${path} loaded in ${workers.at(-1)!.loadMs.toFixed(0)} ms`);
     }
     info.ortVersion = workers[0]!.ortVersion;
-    const tokenizer = await folderTokenizer(folder.dir);
-    const [probes, exemplars] = await Promise.all([
-      loadProbes(async (p) => readRepoFile(p)),
-      loadExemplars(async (p) => readRepoFile(p)),
-    ]);
-    const split = splitPairs(probes, [o.warmup], [o.pairs]);
-    const pairs = { warm: split.warm(o.warmup), timed: split.timed(o.pairs) };
-    for (const config of CONFIG_NAMES) {
-      try {
-        const paths = await Promise.all(workers.map((w) => remotePath(w, config, tokenizer)));
-        const runs = await timeConfig(paths, 'wasm', config, CONFIGS[config], exemplars, pairs);
-        runs.forEach((run, i) =>
-          report.runs.push({ ...run, shape: name, peakRssBytes: workers[i]!.peakRssBytes }),
-        );
-      } catch (error) {
-        console.log(`[bench] FAILED ${name} ${config}: ${errorMessage(error)}`);
-        report.failures.push({ shape: name, config, message: errorMessage(error) });
-      }
-    }
+    await timeConfigs(name, workers, o, report);
   } catch (error) {
     console.log(`[bench] FAILED ${name}: ${errorMessage(error)}`);
     report.failures.push({ shape: name, config: null, message: errorMessage(error) });

@@ -27,6 +27,7 @@ export class Worker {
 
   private constructor(
     readonly path: PathName,
+    readonly dir: string,
     private readonly child: ChildProcess,
   ) {}
 
@@ -36,7 +37,7 @@ export class Worker {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    const worker = new Worker(plan.path, child);
+    const worker = new Worker(plan.path, plan.dir, child);
     return new Promise((resolveReady, reject) => {
       child.on('message', (message: WorkerMessage) => {
         if (message.kind === 'ready') {

@@ -13,8 +13,10 @@ export interface ShapeInfo {
   layersOfModel: number;
   tokenizer: string;
   config: LlamaConfig;
+  /** float32 parameter bytes. */
   weightBytes: number;
   generateMs: number;
+  /** null until a worker has started onnxruntime-web. */
   ortVersion: string | null;
 }
 
