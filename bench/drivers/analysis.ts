@@ -56,10 +56,10 @@ function find(pages: PageResult[], ep: Ep, config: ConfigName, reuse: boolean | 
     .find((r) => r.ep === ep && r.config === config && r.reuse === reuse);
 }
 
-const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+export const ratio = (a: number | null | undefined, b: number | null | undefined) =>
   a != null && b != null && b > 0 ? a / b : null;
 
-function maxDiff(a: RunResult | undefined, b: RunResult | undefined): number | null {
+export function maxDiff(a: RunResult | undefined, b: RunResult | undefined): number | null {
   if (!a || !b) return null;
   const diffs: number[] = [];
   for (const [id, orders] of Object.entries(a.logprobs)) {

@@ -11,7 +11,7 @@ const PATH_NAMES = {
 };
 
 /** Three significant digits for rates and ratios; whole numbers for ms and tokens. */
-function num(value: number | null | undefined, digits = 3): string {
+export function num(value: number | null | undefined, digits = 3): string {
   if (value == null || !Number.isFinite(value)) return 'n/a';
   if (Math.abs(value) >= 10 ** digits) return value.toFixed(0);
   return value.toPrecision(digits);
@@ -21,7 +21,7 @@ const times = (value: number | null) => (value === null ? 'n/a' : `${num(value)}
 const whole = (value: number | null | undefined) => (value == null ? 'n/a' : value.toFixed(0));
 const sci = (value: number | null) => (value === null ? 'n/a' : value.toExponential(1));
 
-function table(head: string[], rows: string[][]): string {
+export function table(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }

@@ -28,16 +28,19 @@ async function fetchText(url: string): Promise<string> {
   return response.text();
 }
 
-export async function loadProbes(): Promise<ProbePair[]> {
-  const text = await fetchText('/data/probes/summarization.jsonl');
+/** Reads a repository file by its server path ("/data/..."): fetch in the page, fs in Node. */
+export type TextReader = (path: string) => Promise<string>;
+
+export async function loadProbes(read: TextReader = fetchText): Promise<ProbePair[]> {
+  const text = await read('/data/probes/summarization.jsonl');
   return text
     .split('\n')
     .filter((line) => line.trim())
     .map((line) => JSON.parse(line) as ProbePair);
 }
 
-export async function loadExemplars(): Promise<Exemplar[]> {
-  const all = JSON.parse(await fetchText('/data/exemplars.json')) as Record<string, Exemplar[]>;
+export async function loadExemplars(read: TextReader = fetchText): Promise<Exemplar[]> {
+  const all = JSON.parse(await read('/data/exemplars.json')) as Record<string, Exemplar[]>;
   return all.summarization ?? [];
 }
 

@@ -52,7 +52,7 @@ function configureRuntime(): RuntimeInfo {
 }
 
 /** The core's TokenizerAccess over transformers.js's tokenizer, to resolve the answer tokens. */
-function accessOf(tokenizer: PreTrainedTokenizer): TokenizerAccess {
+export function accessOf(tokenizer: PreTrainedTokenizer): TokenizerAccess {
   const plain = { skip_special_tokens: false, clean_up_tokenization_spaces: false };
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }),

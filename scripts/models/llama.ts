@@ -19,6 +19,8 @@ export interface LlamaConfig {
   rmsNormEps: number;
   ropeTheta: number;
   maxPositions: number;
+  /** lm_head reuses embed_tokens (SmolLM2, Qwen2.5-0.5B); absent: a separate lm_head.weight. */
+  tieWordEmbeddings?: boolean;
 }
 
 export interface SpecialTokenIds {
@@ -59,7 +61,7 @@ export function configJson(cfg: LlamaConfig, ids: SpecialTokenIds): Json {
     rms_norm_eps: cfg.rmsNormEps,
     rope_scaling: null,
     rope_theta: cfg.ropeTheta,
-    tie_word_embeddings: false,
+    tie_word_embeddings: cfg.tieWordEmbeddings ?? false,
     torch_dtype: 'float32',
     use_cache: true,
     vocab_size: cfg.vocabSize,
@@ -119,9 +121,24 @@ export function llamaGraph(cfg: LlamaConfig, seed: number, form: GraphForm = {})
   g.scope = '/lm_head/';
   const half = form.interface === 'float16';
   const logits = half ? undefined : 'logits';
-  const y = linear(ctx, x, 'lm_head.weight', cfg.vocabSize, cfg.hiddenSize, INIT.lmHead, logits);
+  const y = cfg.tieWordEmbeddings
+    ? tiedLmHead(ctx, x, embedTokens, logits)
+    : linear(ctx, x, 'lm_head.weight', cfg.vocabSize, cfg.hiddenSize, INIT.lmHead, logits);
   if (half) g.op('Cast', [y], { to: FLOAT16 }, 'logits');
   return g;
+}
+
+/**
+ * logits = x E^T with E = embed_tokens, as Gemm(transB) on the flattened rows: a Transpose of E
+ * would be folded into a second [vocab, hidden] copy when the session loads (0.5 GB at Qwen2.5's).
+ */
+function tiedLmHead(ctx: Ctx, x: string, embedTokens: string, output?: string): string {
+  const { g, cfg } = ctx;
+  const rows = g.op('Reshape', [x, shape(g, [-1, cfg.hiddenSize])]);
+  const flat = g.op('Gemm', [rows, embedTokens], { transB: 1 });
+  const batchSeq = g.op('Slice', [g.op('Shape', [x]), axes(g, 0), axes(g, 2), axes(g, 0)]);
+  const dims = g.op('Concat', [batchSeq, axes(g, cfg.vocabSize)], { axis: 0 });
+  return g.op('Reshape', [flat, dims], {}, output);
 }
 
 function declareInputsAndOutputs(g: GraphBuilder, cfg: LlamaConfig, form: GraphForm): void {

@@ -14,6 +14,8 @@ export interface ReferenceConfig {
   headDim: number;
   rmsNormEps: number;
   ropeTheta: number;
+  /** config.json's tie_word_embeddings: lm_head is embed_tokens. */
+  tieWordEmbeddings: boolean;
 }
 
 /** Per layer, per kv head, per position: the rotated key (or the value) vector. */
@@ -62,6 +64,7 @@ function readConfig(json: string): ReferenceConfig {
     headDim: get('head_dim'),
     rmsNormEps: get('rms_norm_eps'),
     ropeTheta: get('rope_theta'),
+    tieWordEmbeddings: (raw as Record<string, unknown>).tie_word_embeddings === true,
   };
 }
 
@@ -96,7 +99,8 @@ function forward(
       x = decoderLayer(cfg, w, layer, x, position, next);
     }
     const h = rmsNorm(x, w('model.norm.weight'), cfg.rmsNormEps);
-    return linear(w('lm_head.weight'), h, cfg.vocabSize);
+    const lmHead = cfg.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+    return linear(w(lmHead), h, cfg.vocabSize);
   });
   return { logits, cache: next };
 }
