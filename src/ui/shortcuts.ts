@@ -1,16 +1,43 @@
-// Keyboard shortcuts for a speaker at a projector: pages by number, presenter mode, theme, help.
+// Keyboard shortcuts for a speaker at a projector: pages by number, presenter mode, theme, help,
+// and the actions a talk needs (probes, order, chain of thought, the batch, the folded settings).
 // They never fire while the user is typing (text fields, selects, contenteditable) or holds a
 // modifier, so they cannot swallow a character or a browser shortcut.
 import { PAGES, type PageId } from './routes';
 
 export type ShortcutAction =
-  { kind: 'page'; page: PageId } | { kind: 'presenter' } | { kind: 'theme' } | { kind: 'help' };
+  | { kind: 'page'; page: PageId }
+  | { kind: 'presenter' }
+  | { kind: 'theme' }
+  | { kind: 'help' }
+  | { kind: 'probe'; step: 1 | -1 }
+  | { kind: 'swap' }
+  | { kind: 'cot' }
+  | { kind: 'batch' }
+  | { kind: 'settings' };
+
+/** Single-letter actions, lower case; Shift gives the same action (caps lock must not break them). */
+const LETTERS = new Map<string, ShortcutAction>([
+  ['p', { kind: 'presenter' }],
+  ['t', { kind: 'theme' }],
+  ['n', { kind: 'probe', step: 1 }],
+  ['b', { kind: 'probe', step: -1 }],
+  ['s', { kind: 'swap' }],
+  ['c', { kind: 'cot' }],
+  ['g', { kind: 'batch' }],
+  ['m', { kind: 'settings' }],
+]);
 
 /** What the "Keyboard shortcuts" dialog lists. */
 export const SHORTCUTS: readonly { keys: string; description: string }[] = [
   ...PAGES.map((page, i) => ({ keys: String(i + 1), description: `Go to ${page.title}` })),
   { keys: 'p', description: 'Presenter mode on or off (large type, high contrast)' },
   { keys: 't', description: 'Switch between light and dark theme' },
+  { keys: 'n', description: 'Label page: next probe' },
+  { keys: 'b', description: 'Label page: previous probe (back)' },
+  { keys: 's', description: 'Label page: swap the order the candidates are shown in' },
+  { keys: 'c', description: 'Label page: chain of thought on or off' },
+  { keys: 'g', description: 'Dataset page: start, pause or continue the batch' },
+  { keys: 'm', description: 'Presenter mode: open or close the model and settings line' },
   { keys: '?', description: 'Show these shortcuts' },
   { keys: 'Esc', description: 'Close this dialog' },
 ];
@@ -64,8 +91,6 @@ export function shortcutFor(event: KeyLike): ShortcutAction | null {
   const index = Number(event.key) - 1;
   const page = /^[1-9]$/.test(event.key) ? PAGES[index] : undefined;
   if (page) return { kind: 'page', page: page.id };
-  if (event.key === 'p' || event.key === 'P') return { kind: 'presenter' };
-  if (event.key === 't' || event.key === 'T') return { kind: 'theme' };
   if (event.key === '?') return { kind: 'help' };
-  return null;
+  return LETTERS.get(event.key.toLowerCase()) ?? null;
 }

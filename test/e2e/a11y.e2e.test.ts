@@ -1,14 +1,12 @@
 // Accessibility of every page with axe-core, in light, dark and presenter mode, and the 1280x720
 // projector layout (no horizontal scroll). Each page is reached through the app's own hash
 // routing and checked once it has rendered.
-import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PAGES } from '../../src/ui/routes';
 import { PREFERENCES_KEY, type StoredPreferences } from '../../src/ui/state/preferences.svelte';
+import { axeViolations } from './axe';
 import { launch } from './browser';
-
-const AXE_SOURCE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 
 interface Mode {
   name: string;
@@ -44,15 +42,6 @@ const MODES: Mode[] = [
   },
 ];
 
-interface AxeNode {
-  target: string[];
-}
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  nodes: AxeNode[];
-}
-
 /** Go to a page by its hash and wait until it has rendered its heading. */
 async function showPage(page: Page, id: string, title: string): Promise<void> {
   await page.evaluate((hash) => (location.hash = hash), `#/${id}`);
@@ -61,21 +50,6 @@ async function showPage(page: Page, id: string, title: string): Promise<void> {
   await page.locator('main h2').first().waitFor({ state: 'visible', timeout: 30_000 });
   await page.evaluate(() => document.fonts.ready.then(() => undefined));
   await page.waitForTimeout(500); // let late content (model status, lists) settle
-}
-
-/** Run axe on the whole document; one line per violation: "rule-id (impact): selector, ...". */
-async function axeViolations(page: Page): Promise<string[]> {
-  const hasAxe = await page.evaluate(() => 'axe' in window);
-  if (!hasAxe) await page.addScriptTag({ content: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(ctx: Document): Promise<{ violations: unknown }> } }
-    ).axe;
-    return (await axe.run(document)).violations;
-  });
-  return (violations as AxeViolation[]).map(
-    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`,
-  );
 }
 
 describe('accessibility and 1280x720 layout', { timeout: 120_000 }, () => {

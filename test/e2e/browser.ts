@@ -22,9 +22,10 @@ export async function openPage(
   return { page, errors };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A screenshot under test-results/e2e: the whole page, or with fullPage false what is on screen. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = `${SCREENSHOTS}/${name}.png`;
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }

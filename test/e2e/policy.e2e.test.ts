@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launch, openPage, screenshot } from './browser';
+import { runPolicy } from './loop';
 
 // The Policy page on the built site with the embedded tiny model (WASM): sample N = 4 for a few
 // probe contexts, reward them with d-RLAIF, train REINFORCE, judge on held-out contexts.
@@ -14,20 +15,9 @@ describe('Policy page', { timeout: 120_000 }, () => {
 
   it('samples, rewards, draws the frontier and curves, and fills the win-rate table', async () => {
     const { page, errors } = await openPage(browser, `${url}#/policy`);
-    const runAll = page.getByRole('button', { name: 'Run all' });
-    await expect.poll(() => runAll.isEnabled(), { timeout: 60_000 }).toBe(true);
+    await runPolicy(page, { contexts: 4, heldOut: 2, n: 4, maxTokens: 16, steps: 25 });
     expect(await page.getByTestId('policy-synthetic').isVisible()).toBe(true);
-
-    await page.getByLabel('Count').fill('4');
-    await page.getByLabel('Held out').fill('2');
-    await page.getByLabel('N', { exact: true }).fill('4');
-    await page.getByLabel('Max tokens').fill('16');
-    await page.getByLabel('Steps').fill('25');
-    await runAll.click();
-    await expect.poll(() => page.getByTestId('policy-job').isVisible()).toBe(true);
-
     const table = page.getByTestId('policy-winrates');
-    await expect.poll(() => table.isVisible(), { timeout: 80_000 }).toBe(true);
     expect(await page.getByRole('alert').count()).toBe(0);
 
     // Three policies, each with a win rate and a 95% CI, and lengths next to them.

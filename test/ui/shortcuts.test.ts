@@ -26,6 +26,18 @@ describe('keyboard shortcuts', () => {
     expect(shortcutFor(press('x'))).toBeNull();
   });
 
+  it('maps the speaker keys: probes, order, chain of thought, batch, folded settings', () => {
+    expect(shortcutFor(press('n'))).toEqual({ kind: 'probe', step: 1 });
+    expect(shortcutFor(press('b'))).toEqual({ kind: 'probe', step: -1 });
+    expect(shortcutFor(press('S'))).toEqual({ kind: 'swap' });
+    expect(shortcutFor(press('c'))).toEqual({ kind: 'cot' });
+    expect(shortcutFor(press('g'))).toEqual({ kind: 'batch' });
+    expect(shortcutFor(press('m'))).toEqual({ kind: 'settings' });
+    // Key names are not letters: "Enter" must not become an action through its first letter.
+    for (const key of ['Enter', 'Backspace', 'ArrowDown', ' '])
+      expect(shortcutFor(press(key))).toBeNull();
+  });
+
   it('never fires while typing in a text field, a select or contenteditable', () => {
     const typing = [
       { tagName: 'TEXTAREA' },
@@ -38,7 +50,7 @@ describe('keyboard shortcuts', () => {
     ];
     for (const target of typing) {
       expect(isTypingTarget(target)).toBe(true);
-      for (const key of ['1', 'p', 't', '?'])
+      for (const key of ['1', 'p', 't', '?', 'n', 'b', 's', 'c', 'g', 'm'])
         expect(shortcutFor(press(key, { target }))).toBeNull();
     }
   });
@@ -69,6 +81,23 @@ describe('keyboard shortcuts', () => {
 
   it('lists every shortcut for the help dialog', () => {
     const keys = SHORTCUTS.map((s) => s.keys);
-    expect(keys).toEqual(['1', '2', '3', '4', '5', 'p', 't', '?', 'Esc']);
+    expect(keys).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      'p',
+      't',
+      'n',
+      'b',
+      's',
+      'c',
+      'g',
+      'm',
+      '?',
+      'Esc',
+    ]);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 });

@@ -8,6 +8,7 @@ import type { LabelingConfig } from '../../lib/rlaif/labeler';
 import type { PairLabel, PreferencePair } from '../../lib/rlaif/types';
 import { LabelSession } from './label-session.svelte';
 import { autoProvider, EMBEDDED_MODEL, LabelerModel } from './labeler-model.svelte';
+import { Speaker } from './speaker.svelte';
 
 /** The dataset run the Dataset page has open, as the other pages read it. */
 export interface RunView {
@@ -33,6 +34,8 @@ export class Lab {
   gpu: GpuStatus | null = $state(null);
   readonly model = new LabelerModel();
   readonly label = new LabelSession(this.model);
+  /** The probes on show and the keys a speaker presses while talking. */
+  readonly speaker = new Speaker(this.label);
   /** Set by the Dataset page (a new object on every change); null until a run is opened. */
   currentRun: RunView | null = $state.raw(null);
   /** Set by the Reward page once a model is trained or imported; replaced on each new one. */
