@@ -198,11 +198,7 @@ describe('presenter mode fits a projector', { timeout: 300_000 }, () => {
         if (off.length) failures[`${id} ${size.width}x${size.height}`] = off;
         // With its figures drawn, the page stays clean for axe, in presenter mode.
         if (size === SIZES[0]) {
-          // Known and not presenter mode's: Observable Plot puts aria-label on its <g> marks
-          // (aria-prohibited-attr) in every mode; reported to the charts' owners.
-          const axe = (await axeViolations(page)).filter(
-            (v) => !v.startsWith('aria-prohibited-attr'),
-          );
+          const axe = await axeViolations(page);
           if (axe.length) failures[`${id} axe`] = axe;
         }
         await screenshot(page, `presenter-${id}-${size.width}x${size.height}`, false);
