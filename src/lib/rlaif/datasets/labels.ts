@@ -1,0 +1,97 @@
+// Reading the labels JSONL back (the file exportLabelsJsonl writes, and the CLI's --out): one
+// PairLabel per line, a bad line reported by number like a dataset's. The inverse of the export:
+// exportLabelsJsonl(parseLabelsJsonl(text).labels) === text for any file the export wrote.
+import type { LineError, OrderScore, PairLabel, SoftLabel } from '../types';
+import { asRecord, kindOf, parseJson, RecordError, reject, shown, type JsonObject } from './fields';
+
+export interface LabelsParseResult {
+  labels: PairLabel[];
+  errors: LineError[];
+}
+
+function text(record: JsonObject, key: string): string {
+  const value = record[key];
+  if (typeof value !== 'string' || value === '') reject(`"${key}" must be a non-empty string`);
+  return value;
+}
+
+function probability(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    reject(`"${path}" must be a probability in [0, 1], got ${shown(value)}`);
+  }
+  return value;
+}
+
+function soft(value: unknown, path: string): SoftLabel {
+  if (!Array.isArray(value) || value.length !== 2) reject(`"${path}" must be [p0, p1]`);
+  return [probability(value[0], `${path}[0]`), probability(value[1], `${path}[1]`)];
+}
+
+function orderScore(value: unknown, path: string): OrderScore {
+  const record = asRecord(value);
+  const { logprobs, otherMass } = record;
+  const finite = (v: unknown) => typeof v === 'number' || v === null; // JSON writes -Infinity as null
+  if (!Array.isArray(logprobs) || logprobs.length !== 2 || !logprobs.every(finite)) {
+    reject(`"${path}.logprobs" must be two numbers`);
+  }
+  return {
+    ...(record as unknown as OrderScore),
+    logprobs: logprobs.map((v: number | null) => v ?? -Infinity) as [number, number],
+    probs: soft(record.probs, `${path}.probs`),
+    otherMass: probability(otherMass, `${path}.otherMass`),
+  };
+}
+
+/** One record of the labels JSONL to a PairLabel, or the reason it is unusable. */
+export function parseLabelRecord(value: unknown): PairLabel | string {
+  try {
+    const record = asRecord(value);
+    const { pA, pB, orders, perOrder, samePosition, preferredSlot, rationales } = record;
+    const ordersRecord = asRecord(orders);
+    const perOrderRecord = asRecord(perOrder);
+    if (samePosition !== undefined && typeof samePosition !== 'boolean') {
+      reject(`"samePosition" must be true or false, got ${kindOf(samePosition)}`);
+    }
+    if (preferredSlot !== undefined && preferredSlot !== 'first' && preferredSlot !== 'second') {
+      reject(`"preferredSlot" must be "first" or "second", got ${shown(preferredSlot)}`);
+    }
+    const swapped = ordersRecord.swapped;
+    const label: PairLabel = {
+      pairId: text(record, 'pairId'),
+      label: [probability(pA, 'pA'), probability(pB, 'pB')],
+      orders: {
+        stored: orderScore(ordersRecord.stored, 'orders.stored'),
+        ...(swapped === undefined ? {} : { swapped: orderScore(swapped, 'orders.swapped') }),
+      },
+      perOrder: {
+        stored: soft(perOrderRecord.stored, 'perOrder.stored'),
+        ...(perOrderRecord.swapped === undefined
+          ? {}
+          : { swapped: soft(perOrderRecord.swapped, 'perOrder.swapped') }),
+      },
+      ...(samePosition === undefined ? {} : { samePosition }),
+      ...(preferredSlot === undefined ? {} : { preferredSlot }),
+      ...(rationales === undefined ? {} : { rationales: rationales as PairLabel['rationales'] }),
+      modelId: text(record, 'modelId'),
+      configHash: text(record, 'configHash'),
+    };
+    return label;
+  } catch (error) {
+    if (error instanceof RecordError) return error.message;
+    throw error;
+  }
+}
+
+/** Every label of a labels JSONL and every bad line (1-based); blank lines are skipped. */
+export function parseLabelsJsonl(content: string): LabelsParseResult {
+  const result: LabelsParseResult = { labels: [], errors: [] };
+  content.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') return;
+    const json = parseJson(line);
+    const parsed = 'reason' in json ? json.reason : parseLabelRecord(json.value);
+    if (typeof parsed === 'string') result.errors.push({ line: i + 1, reason: parsed });
+    else result.labels.push(parsed);
+  });
+  return result;
+}
