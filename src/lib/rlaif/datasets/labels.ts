@@ -42,40 +42,51 @@ function orderScore(value: unknown, path: string): OrderScore {
   };
 }
 
+/** The optional fields of a label, checked. */
+function extras(
+  record: JsonObject,
+): Pick<PairLabel, 'samePosition' | 'preferredSlot' | 'rationales'> {
+  const { samePosition, preferredSlot, rationales } = record;
+  if (samePosition !== undefined && typeof samePosition !== 'boolean') {
+    reject(`"samePosition" must be true or false, got ${kindOf(samePosition)}`);
+  }
+  if (preferredSlot !== undefined && preferredSlot !== 'first' && preferredSlot !== 'second') {
+    reject(`"preferredSlot" must be "first" or "second", got ${shown(preferredSlot)}`);
+  }
+  return {
+    ...(samePosition === undefined ? {} : { samePosition }),
+    ...(preferredSlot === undefined ? {} : { preferredSlot }),
+    ...(rationales === undefined ? {} : { rationales: rationales as PairLabel['rationales'] }),
+  };
+}
+
 /** One record of the labels JSONL to a PairLabel, or the reason it is unusable. */
 export function parseLabelRecord(value: unknown): PairLabel | string {
   try {
     const record = asRecord(value);
-    const { pA, pB, orders, perOrder, samePosition, preferredSlot, rationales } = record;
-    const ordersRecord = asRecord(orders);
-    const perOrderRecord = asRecord(perOrder);
-    if (samePosition !== undefined && typeof samePosition !== 'boolean') {
-      reject(`"samePosition" must be true or false, got ${kindOf(samePosition)}`);
-    }
-    if (preferredSlot !== undefined && preferredSlot !== 'first' && preferredSlot !== 'second') {
-      reject(`"preferredSlot" must be "first" or "second", got ${shown(preferredSlot)}`);
-    }
-    const swapped = ordersRecord.swapped;
-    const label: PairLabel = {
-      pairId: text(record, 'pairId'),
-      label: [probability(pA, 'pA'), probability(pB, 'pB')],
+    const pairId = text(record, 'pairId');
+    const label: SoftLabel = [probability(record.pA, 'pA'), probability(record.pB, 'pB')];
+    const orders = asRecord(record.orders);
+    const perOrder = asRecord(record.perOrder);
+    return {
+      pairId,
+      label,
       orders: {
-        stored: orderScore(ordersRecord.stored, 'orders.stored'),
-        ...(swapped === undefined ? {} : { swapped: orderScore(swapped, 'orders.swapped') }),
+        stored: orderScore(orders.stored, 'orders.stored'),
+        ...(orders.swapped === undefined
+          ? {}
+          : { swapped: orderScore(orders.swapped, 'orders.swapped') }),
       },
       perOrder: {
-        stored: soft(perOrderRecord.stored, 'perOrder.stored'),
-        ...(perOrderRecord.swapped === undefined
+        stored: soft(perOrder.stored, 'perOrder.stored'),
+        ...(perOrder.swapped === undefined
           ? {}
-          : { swapped: soft(perOrderRecord.swapped, 'perOrder.swapped') }),
+          : { swapped: soft(perOrder.swapped, 'perOrder.swapped') }),
       },
-      ...(samePosition === undefined ? {} : { samePosition }),
-      ...(preferredSlot === undefined ? {} : { preferredSlot }),
-      ...(rationales === undefined ? {} : { rationales: rationales as PairLabel['rationales'] }),
+      ...extras(record),
       modelId: text(record, 'modelId'),
       configHash: text(record, 'configHash'),
     };
-    return label;
   } catch (error) {
     if (error instanceof RecordError) return error.message;
     throw error;
