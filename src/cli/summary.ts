@@ -20,6 +20,8 @@ export interface RunStats {
   skipped: number;
   seconds: number;
   pairsPerSecond: number;
+  /** CPU seconds this process spent labelling (all threads): steadier than wall time on a busy machine. */
+  cpuSeconds: number;
 }
 
 export interface Summary {

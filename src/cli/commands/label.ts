@@ -118,6 +118,7 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
   let labelledNow = 0;
   let pairsPerSecond = 0;
   let seconds = 0;
+  let cpuSeconds = 0;
   if (done.size === pairs.length) {
     out(
       `Nothing to do: all ${pairs.length} pairs are already labelled in ${outPath} (config ${ids.configHash}).`,
@@ -131,6 +132,7 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
     const writer = new LabelsWriter(outPath, syncEvery);
     const progress = progressSink(io.stderr);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     try {
       const result = await runBatch({
         labeler,
@@ -149,6 +151,8 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
       });
       labelledNow = result.labelled;
       seconds = (performance.now() - started) / 1000;
+      const used = process.cpuUsage(cpu);
+      cpuSeconds = (used.user + used.system) / 1e6;
     } catch (error) {
       progress.done();
       writer.close();
@@ -174,6 +178,7 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
     skipped: pairs.length - labelledNow,
     seconds,
     pairsPerSecond,
+    cpuSeconds,
   };
   const summary = summarize(pairs, labels, ids, run, stats);
   for (const line of summaryText(summary)) out(line);
