@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportLabelsJsonl } from '../../src/lib/rlaif/datasets/export';
-import { parseLabelsJsonl } from '../../src/lib/rlaif/datasets/labels';
+import { labelsForRun, parseLabelsJsonl } from '../../src/lib/rlaif/datasets/labels';
+import { DEFAULT_LABELING, labelingConfigHash } from '../../src/lib/rlaif/labeler';
 import {
   calibration,
   confidenceCalibrationInput,
@@ -68,6 +69,27 @@ describe('rlaif-lab label', () => {
     expect(summary.engine?.prefixHits).toBeGreaterThan(0);
     expect(run.stdout).toContain(`on 5 pairs`);
     expect(run.stderr).toContain('24 pairs of other tasks skipped');
+  });
+
+  it("imports into a Dataset-page run of the same pairs made with the app's default settings", async () => {
+    // What the Dataset page does with a labels file (DatasetState.importLabels).
+    const exemplars = JSON.parse(readFileSync('data/exemplars.json', 'utf8')) as {
+      summarization: [];
+    };
+    const runHash = labelingConfigHash(DEFAULT_LABELING, exemplars.summarization);
+    const probes = (await parseDataset(readFileSync('data/probes/summarization.jsonl', 'utf8')))
+      .pairs;
+    const found = labelsForRun(readFileSync(join(dir, 'probes.jsonl'), 'utf8'), {
+      pairIds: new Set(probes.map((p) => p.id)),
+      configHash: runHash,
+    });
+    expect(found).toMatchObject({ otherConfig: 0, unknownPair: 0, errors: [] });
+    expect(found.accepted.map((l) => l.pairId)).toHaveLength(5);
+    const other = labelsForRun(readFileSync(join(dir, 'probes.jsonl'), 'utf8'), {
+      pairIds: new Set(probes.map((p) => p.id)),
+      configHash: 'another',
+    });
+    expect(other).toMatchObject({ accepted: [], otherConfig: 5 });
   });
 
   it('a second run over a finished file does nothing and says so', async () => {

@@ -106,3 +106,41 @@ export function parseLabelsJsonl(content: string): LabelsParseResult {
   });
   return result;
 }
+
+/** What importing a labels JSONL into a run keeps, and what it leaves out and why. */
+export interface LabelsImport {
+  /** The run's labels in the file, the latest per pair, in file order. */
+  accepted: PairLabel[];
+  /** Labels made under another prompt configuration: they would mix two experiments. */
+  otherConfig: number;
+  /** Labels of pairs the run does not have. */
+  unknownPair: number;
+  errors: LineError[];
+}
+
+/** The labels of a labels JSONL (the app's export, or the CLI's --out) that belong to a run. */
+export function labelsForRun(
+  content: string,
+  run: { pairIds: Iterable<string>; configHash: string },
+): LabelsImport {
+  const { labels, errors } = parseLabelsJsonl(content);
+  const pairIds = new Set(run.pairIds);
+  const latest = new Map<string, PairLabel>();
+  let otherConfig = 0;
+  let unknownPair = 0;
+  for (const label of labels) {
+    if (label.configHash !== run.configHash) otherConfig++;
+    else if (!pairIds.has(label.pairId)) unknownPair++;
+    else {
+      latest.delete(label.pairId);
+      latest.set(label.pairId, label);
+    }
+  }
+  return { accepted: [...latest.values()], otherConfig, unknownPair, errors };
+}
+
+/** `incoming` replacing the labels of the same pairs in `existing`, appended in their order. */
+export function mergeLabels(existing: readonly PairLabel[], incoming: readonly PairLabel[]) {
+  const replaced = new Set(incoming.map((l) => l.pairId));
+  return [...existing.filter((l) => !replaced.has(l.pairId)), ...incoming];
+}

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { exportLabelsJsonl } from '../../../../src/lib/rlaif/datasets/export';
-import { parseLabelsJsonl } from '../../../../src/lib/rlaif/datasets/labels';
+import {
+  labelsForRun,
+  mergeLabels,
+  parseLabelsJsonl,
+} from '../../../../src/lib/rlaif/datasets/labels';
 import { parseReportLines } from '../../../../src/lib/rlaif/datasets/report';
 import type { PairLabel } from '../../../../src/lib/rlaif/types';
 
@@ -56,6 +60,23 @@ describe('parseLabelsJsonl', () => {
     expect(errors[0]!.reason).toMatch(/^invalid JSON/);
     expect(errors[1]!.reason).toBe('"pA" must be a probability in [0, 1], got 2');
     expect(errors[2]!.reason).toBe('"pB" must be a probability in [0, 1], got "x"');
+  });
+});
+
+describe('labelsForRun', () => {
+  it("keeps the run's pairs under its config, the latest label per pair", () => {
+    const newer = { ...debiased, label: [0.6, 0.4] as [number, number] };
+    const text = exportLabelsJsonl([
+      debiased,
+      { ...oneOrder, configHash: 'other' },
+      { ...debiased, pairId: 'elsewhere' },
+      newer,
+    ]);
+    const found = labelsForRun(`${text}oops\n`, { pairIds: ['p1', 'p2'], configHash: 'abc' });
+    expect(found.accepted).toEqual([newer]);
+    expect(found).toMatchObject({ otherConfig: 1, unknownPair: 1 });
+    expect(found.errors.map((e) => e.line)).toEqual([5]);
+    expect(mergeLabels([oneOrder, debiased], [newer])).toEqual([oneOrder, newer]);
   });
 });
 
