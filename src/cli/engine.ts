@@ -3,7 +3,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as ort from 'onnxruntime-web';
 import type { OrtModule } from '../lib/engines/onnx/causal-lm';
 import { loadOnnxLabeler } from '../lib/engines/onnx/load';
 import {
@@ -73,6 +72,7 @@ export async function loadEngine(
   spec: EngineSpec,
   options: { variant: OnnxVariant; threads: number; reusePrefix?: boolean },
 ): Promise<OnnxEngine> {
+  const ort = await import('onnxruntime-web'); // on first use: --help need not load it
   ort.env.wasm.numThreads = options.threads;
   ort.env.logLevel = 'error';
   const engine = await loadOnnxLabeler(folderOrId(spec.source), {
