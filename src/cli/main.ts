@@ -5,7 +5,7 @@ import { inspectCommand, INSPECT_USAGE } from './commands/inspect';
 import type { Io } from './commands/io';
 import { labelCommand, LABEL_USAGE } from './commands/label';
 import { NothingReadError } from './dataset';
-import { LabelsFileError } from './output';
+import { LabelsFileError, OutputLockedError } from './output';
 
 export const USAGE = `Usage: rlaif-lab <command> [options]
 
@@ -44,7 +44,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       say(io.stderr, `${error.message}\nRun "rlaif-lab ${name} --help" for the options.`);
       return 2;
     }
-    const known = error instanceof NothingReadError || error instanceof LabelsFileError;
+    const known = [NothingReadError, LabelsFileError, OutputLockedError].some(
+      (kind) => error instanceof kind,
+    );
     say(
       io.stderr,
       known ? error.message : `Error: ${error instanceof Error ? error.message : String(error)}`,

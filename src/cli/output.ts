@@ -9,6 +9,8 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  rmSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { exportLabelsJsonl } from '../lib/rlaif/datasets/export';
@@ -83,4 +85,66 @@ export class LabelsWriter {
     this.sync();
     closeSync(this.fd);
   }
+}
+
+/** The labels of this model and config already in the file, for the run's pairs. */
+export function resumeFrom(
+  path: string,
+  run: { modelId: string; configHash: string; pairIds: readonly string[] },
+  warn: (line: string) => void,
+): PairLabel[] {
+  const opened = recoverLabels(path);
+  if (opened.tornBytes) {
+    warn(
+      `${path}: dropped a torn last line (${opened.tornBytes} bytes, from a killed run); ` +
+        'that pair is labelled again.',
+    );
+  }
+  const mine = opened.labels.filter(
+    (l) => l.modelId === run.modelId && l.configHash === run.configHash,
+  );
+  const others = opened.labels.length - mine.length;
+  if (others) warn(`${path}: ${others} labels of other models or settings are kept and ignored.`);
+  const inRun = new Set(run.pairIds);
+  return mine.filter((l) => inRun.has(l.pairId));
+}
+
+/** Another live process holds the output's lock: two writers would label pairs twice. */
+export class OutputLockedError extends Error {
+  constructor(path: string, pid: number) {
+    super(
+      `${path} is being written by another rlaif-lab run (pid ${pid}). Wait for it, or use ` +
+        `another --out. If no such process exists, delete ${path}.lock.`,
+    );
+    this.name = 'OutputLockedError';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/**
+ * Take `<path>.lock` for this process; a lock left by a dead process (kill -9) is taken over.
+ * Returns the release function.
+ */
+export function lockOutput(path: string): () => void {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number(readFileSync(lock, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new OutputLockedError(path, pid);
+      rmSync(lock, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new OutputLockedError(path, Number(readFileSync(lock, 'utf8')));
 }

@@ -44,7 +44,8 @@ export function progressSink(stream: Stream, everyMs = 2000, now = () => Date.no
         drawn = true;
       },
       done() {
-        if (drawn) stream.write('\n');
+        if (drawn) stream.write('\n'); // once: the bar's line is finished
+        drawn = false;
       },
     };
   }

@@ -52,6 +52,17 @@ describe('rlaif-lab label after kill -9', () => {
     expect(ids).toHaveLength(10);
     expect(new Set(ids).size).toBe(10);
     expect(byId(out)).toEqual(reference);
+    expect(existsSync(`${out}.lock`)).toBe(false); // the killed run's stale lock was taken over
+  });
+
+  it('refuses an output another live run is writing, touching nothing', async () => {
+    const out = join(dir, 'locked.jsonl');
+    writeFileSync(`${out}.lock`, String(process.pid)); // a live process: this test's own
+    const run = await cli('label', file, ...ENGINE, '--out', out);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`being written by another rlaif-lab run (pid ${process.pid})`);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(`${out}.lock`, 'utf8')).toBe(String(process.pid));
   });
 
   it('drops a torn last line, says so, and labels that pair again', async () => {

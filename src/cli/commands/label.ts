@@ -3,15 +3,18 @@ import { writeFileSync } from 'node:fs';
 import { BatchLabelError, runBatch } from '../../lib/rlaif/batch';
 import { exportCsv, exportTrlJsonl } from '../../lib/rlaif/datasets/export';
 import { CancelledError } from '../../lib/rlaif/engine';
-import { createLabeler, labelingConfigHash } from '../../lib/rlaif/labeler';
-import type { PairLabel } from '../../lib/rlaif/types';
-import { choice, flag, integer, parse, text, UsageError, type Options } from '../args';
+import type { EngineStats } from '../../lib/engines/onnx/engine';
+import type { OnnxVariant } from '../../lib/engines/onnx/model-files';
+import { createLabeler, labelingConfigHash, type LabelingConfig } from '../../lib/rlaif/labeler';
+import type { Exemplar } from '../../lib/rlaif/prompt';
+import type { PairLabel, PreferencePair } from '../../lib/rlaif/types';
+import { choice, flag, integer, parse, text, UsageError, type Options, type Parsed } from '../args';
 import { labelingConfig, PROMPT_HELP, PROMPT_OPTIONS, taskOf } from '../config';
 import { loadExemplars, PROBES, readPairs } from '../dataset';
-import { ENGINE_HELP, loadEngine, parseEngineSpec, parseVariant } from '../engine';
-import { LabelsWriter, recoverLabels } from '../output';
+import { ENGINE_HELP, loadEngine, parseEngineSpec, parseVariant, type EngineSpec } from '../engine';
+import { LabelsWriter, lockOutput, resumeFrom } from '../output';
 import { progressSink } from '../progress';
-import { summarize, summaryJson, summaryText } from '../summary';
+import { summarize, summaryJson, summaryText, type RunStats } from '../summary';
 import { printer, type Io } from './io';
 
 export const LABEL_USAGE = `Usage: rlaif-lab label <dataset-file | ${PROBES}> --engine onnx:<folder|hub-id> [options]
@@ -54,17 +57,32 @@ const OPTIONS: Options = {
   concurrency: { type: 'string' },
 };
 
+const EXPORTS = ['trl', 'csv'] as const;
+
 function exportPath(out: string, kind: 'trl' | 'csv'): string {
   const stem = out.replace(/\.jsonl$/, '');
   return kind === 'trl' ? `${stem}.trl.jsonl` : `${stem}.csv`;
 }
 
+/** Everything a run needs once the command line is read. */
+interface Job {
+  args: Parsed;
+  io: Io;
+  spec: EngineSpec;
+  variant: OnnxVariant;
+  threads: number;
+  config: LabelingConfig;
+  exemplars: Exemplar[];
+  ids: { modelId: string; configHash: string };
+  pairs: PreferencePair[];
+  outPath: string;
+  exportKind: 'trl' | 'csv' | undefined;
+}
+
 export async function labelCommand(argv: string[], io: Io): Promise<number> {
   const args = parse(argv, OPTIONS, LABEL_USAGE);
-  const out = printer(io.stdout);
-  const err = printer(io.stderr);
   if (flag(args, 'help')) {
-    out(LABEL_USAGE);
+    printer(io.stdout)(LABEL_USAGE);
     return 0;
   }
   const [datasetName, ...extra] = args.positionals;
@@ -77,120 +95,144 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
   if (integer(args, 'concurrency', 1, 1) > 1) {
     throw new UsageError('The ONNX engine runs one request at a time: --concurrency must be 1.');
   }
-  const exportKind = text(args, 'export') && choice(args, 'export', ['trl', 'csv'] as const, 'trl');
+  const pairs = await pairsOfRun(args, datasetName, printer(io.stderr));
+  const task = pairs[0]!.task;
+  const config = labelingConfig(args, task);
+  const exemplars = loadExemplars()[task] ?? [];
+  const ids = { modelId: spec.source, configHash: labelingConfigHash(config, exemplars) };
   const outPath = text(args, 'out') ?? 'labels.jsonl';
-  const limit = integer(args, 'limit', Infinity, 1);
-  const syncEvery = integer(args, 'sync-every', 1, 1);
+  const exportKind = text(args, 'export') ? choice(args, 'export', EXPORTS, 'trl') : undefined;
+  const job: Job = {
+    args,
+    io,
+    spec,
+    variant,
+    threads,
+    config,
+    exemplars,
+    ids,
+    pairs,
+    outPath,
+    exportKind,
+  };
 
-  // The pairs of one task (a run labels one task with one prompt, as in the app).
-  const task0 = text(args, 'task') ? taskOf(args, undefined) : undefined;
-  const read = await readPairs(datasetName, { task: task0, report: err });
+  const release = lockOutput(outPath);
+  try {
+    // What the output already holds: this model's labels under this config count as done.
+    const labels = resumeFrom(
+      outPath,
+      { ...ids, pairIds: pairs.map((p) => p.id) },
+      printer(io.stderr),
+    );
+    const made = await labelRest(job, labels);
+    if (typeof made === 'number') return made;
+    report(job, labels, made);
+    return 0;
+  } finally {
+    release();
+  }
+}
+
+/** The pairs of one task (a run labels one task with one prompt, as in the app), --limit applied. */
+async function pairsOfRun(args: Parsed, datasetName: string, err: (line: string) => void) {
+  const asked = text(args, 'task') ? taskOf(args, undefined) : undefined;
+  const read = await readPairs(datasetName, { task: asked, report: err });
   const task = taskOf(args, read[0]?.task);
   const ofTask = read.filter((p) => p.task === task);
   if (ofTask.length < read.length) {
     err(`${read.length - ofTask.length} pairs of other tasks skipped (this run labels ${task}).`);
   }
-  const pairs = ofTask.slice(0, limit);
+  if (!ofTask.length) throw new UsageError(`${datasetName} has no ${task} pairs.`);
+  const pairs = ofTask.slice(0, integer(args, 'limit', Infinity, 1));
   if (new Set(pairs.map((p) => p.id)).size < pairs.length) {
     throw new UsageError(`${datasetName} repeats pair ids: resuming by id needs them unique.`);
   }
+  return pairs;
+}
 
-  const config = labelingConfig(args, task);
-  const exemplars = loadExemplars()[task] ?? [];
-  const ids = { modelId: spec.source, configHash: labelingConfigHash(config, exemplars) };
-
-  // What the output already holds: this config's labels count as done.
-  const opened = recoverLabels(outPath);
-  if (opened.tornBytes) {
-    err(
-      `${outPath}: dropped a torn last line (${opened.tornBytes} bytes, from a killed run); that pair is labelled again.`,
-    );
-  }
-  const mine = (l: PairLabel) => l.modelId === ids.modelId && l.configHash === ids.configHash;
-  const previous = opened.labels.filter(mine);
-  const others = opened.labels.length - previous.length;
-  if (others) err(`${outPath}: ${others} labels of other models or settings are kept and ignored.`);
-  const inRun = new Set(pairs.map((p) => p.id));
-  const labels = previous.filter((l) => inRun.has(l.pairId));
+/**
+ * Label the pairs not yet in `labels` (appending each to it and to the file), or say there is
+ * nothing to do. Returns this run's figures, or an exit code when it stopped early.
+ */
+async function labelRest(job: Job, labels: PairLabel[]): Promise<RunFigures | number> {
+  const { args, io, pairs, outPath, ids } = job;
   const done = new Set(labels.map((l) => l.pairId));
-
-  let stats = null;
-  let labelledNow = 0;
-  let pairsPerSecond = 0;
-  let seconds = 0;
-  let cpuSeconds = 0;
   if (done.size === pairs.length) {
-    out(
+    printer(io.stdout)(
       `Nothing to do: all ${pairs.length} pairs are already labelled in ${outPath} (config ${ids.configHash}).`,
     );
-  } else {
-    err(
-      `Labelling ${pairs.length - done.size} of ${pairs.length} pairs into ${outPath} (config ${ids.configHash}); loading ${spec.source}…`,
-    );
-    const engine = await loadEngine(spec, { variant, threads });
-    const labeler = createLabeler(engine, config, exemplars);
-    const writer = new LabelsWriter(outPath, syncEvery);
-    const progress = progressSink(io.stderr);
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    try {
-      const result = await runBatch({
-        labeler,
-        pairs,
-        labelled: done,
-        groupContexts: !flag(args, 'no-group'),
-        signal: io.signal,
-        onLabel: (label) => {
-          writer.append(label);
-          labels.push(label);
-        },
-        onProgress: (p) => {
-          progress.update(p);
-          pairsPerSecond = p.pairsPerSecond;
-        },
-      });
-      labelledNow = result.labelled;
-      seconds = (performance.now() - started) / 1000;
-      const used = process.cpuUsage(cpu);
-      cpuSeconds = (used.user + used.system) / 1e6;
-    } catch (error) {
+    return {
+      run: { labelled: 0, skipped: pairs.length, seconds: 0, pairsPerSecond: 0, cpuSeconds: 0 },
+      engine: null,
+    };
+  }
+  const err = printer(io.stderr);
+  err(
+    `Labelling ${pairs.length - done.size} of ${pairs.length} pairs into ${outPath} (config ${ids.configHash}); loading ${job.spec.source}…`,
+  );
+  const engine = await loadEngine(job.spec, { variant: job.variant, threads: job.threads });
+  const writer = new LabelsWriter(outPath, integer(args, 'sync-every', 1, 1));
+  const progress = progressSink(io.stderr);
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  let pairsPerSecond = 0;
+  try {
+    const result = await runBatch({
+      labeler: createLabeler(engine, job.config, job.exemplars),
+      pairs,
+      labelled: done,
+      groupContexts: !flag(args, 'no-group'),
+      signal: io.signal,
+      onLabel: (label) => {
+        writer.append(label); // on disk before the next pair starts
+        labels.push(label);
+      },
+      onProgress: (p) => {
+        progress.update(p);
+        pairsPerSecond = p.pairsPerSecond;
+      },
+    });
+    const used = process.cpuUsage(cpu);
+    const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    const skipped = pairs.length - result.labelled;
+    const run = { labelled: result.labelled, skipped, seconds, pairsPerSecond, cpuSeconds };
+    return { run, engine: { ...engine.stats } };
+  } catch (error) {
+    if (error instanceof CancelledError) {
       progress.done();
-      writer.close();
-      await engine.dispose();
-      if (error instanceof CancelledError) {
-        err(`Stopped. The labels made so far are in ${outPath}: run the same command to resume.`);
-        return 130;
-      }
-      if (error instanceof BatchLabelError) {
-        err(`${error.message}\nThe labels before it are in ${outPath}: rerun to retry from there.`);
-        return 1;
-      }
-      throw error;
+      err(`Stopped. The labels made so far are in ${outPath}: run the same command to resume.`);
+      return 130;
     }
+    if (error instanceof BatchLabelError) {
+      progress.done();
+      err(`${error.message}\nThe labels before it are in ${outPath}: rerun to retry from there.`);
+      return 1;
+    }
+    throw error;
+  } finally {
     progress.done();
     writer.close();
-    stats = { ...engine.stats };
     await engine.dispose();
   }
+}
 
-  const run = {
-    labelled: labelledNow,
-    skipped: pairs.length - labelledNow,
-    seconds,
-    pairsPerSecond,
-    cpuSeconds,
-  };
-  const summary = summarize(pairs, labels, ids, run, stats);
+interface RunFigures {
+  run: RunStats;
+  engine: EngineStats | null;
+}
+
+/** The summary (text, and JSON with --summary-json) and the --export file. */
+function report(job: Job, labels: PairLabel[], made: RunFigures): void {
+  const { args, pairs, outPath } = job;
+  const out = printer(job.io.stdout);
+  const summary = summarize(pairs, labels, job.ids, made.run, made.engine);
   for (const line of summaryText(summary)) out(line);
   const jsonPath = text(args, 'summary-json');
   if (jsonPath) writeFileSync(jsonPath, summaryJson(summary));
-  if (exportKind) {
-    const path = text(args, 'export-out') ?? exportPath(outPath, exportKind);
-    writeFileSync(
-      path,
-      exportKind === 'trl' ? exportTrlJsonl(pairs, labels) : exportCsv(pairs, labels),
-    );
-    out(`Wrote ${path} (${exportKind}).`);
-  }
-  return 0;
+  const kind = job.exportKind;
+  if (!kind) return;
+  const path = text(args, 'export-out') ?? exportPath(outPath, kind);
+  writeFileSync(path, kind === 'trl' ? exportTrlJsonl(pairs, labels) : exportCsv(pairs, labels));
+  out(`Wrote ${path} (${kind}).`);
 }
