@@ -1,5 +1,6 @@
 // `npx rlaif-lab <command>`: the labeling core as a command-line tool. This file only routes a
 // command line to its command and turns errors into exit codes and messages.
+import { ModelLoadError } from '../lib/engines/onnx/model-files';
 import { UsageError } from './args';
 import { inspectCommand, INSPECT_USAGE } from './commands/inspect';
 import type { Io } from './commands/io';
@@ -44,13 +45,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       say(io.stderr, `${error.message}\nRun "rlaif-lab ${name} --help" for the options.`);
       return 2;
     }
-    const known = [NothingReadError, LabelsFileError, OutputLockedError].some(
-      (kind) => error instanceof kind,
-    );
-    say(
-      io.stderr,
-      known ? error.message : `Error: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    // Errors that already say what to do are shown as they are; anything else is unexpected.
+    const known = [NothingReadError, LabelsFileError, OutputLockedError, ModelLoadError];
+    const message = error instanceof Error ? error.message : String(error);
+    say(io.stderr, known.some((kind) => error instanceof kind) ? message : `Error: ${message}`);
     return 1;
   }
 }
