@@ -62,10 +62,17 @@ const fileFetch = (async (input: RequestInfo | URL) => {
   return new Response(bytes, { headers: { 'Content-Length': String(bytes.length) } });
 }) as typeof fetch;
 
-/** A folder that exists on disk is a folder; anything else is handed on as a Hub id or URL. */
+const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+
+/** A folder that exists on disk is a folder; a Hub id ("owner/name") or an http(s) URL is fetched. */
 function folderOrId(source: string): string {
   const path = resolve(source);
-  return existsSync(path) && statSync(path).isDirectory() ? pathToFileURL(path).href : source;
+  if (existsSync(path) && statSync(path).isDirectory()) return pathToFileURL(path).href;
+  if ((HUB_ID.test(source) && !source.startsWith('.')) || /^https?:\/\//.test(source))
+    return source;
+  throw new UsageError(
+    `No model folder at ${path}, and "${source}" is not a Hugging Face id (owner/name) or URL.`,
+  );
 }
 
 export async function loadEngine(
