@@ -1,6 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main';
+import type { Summary } from '../../src/cli/summary';
 import { launch, openPage, screenshot } from './browser';
 
 // The Dataset page on the built site with the embedded tiny model (WASM): batch labelling saved
@@ -135,6 +139,44 @@ describe('Dataset page', { timeout: 240_000 }, () => {
     const final = new Map((await storedLabels(page)).map((l) => [l.pairId, l.p0]));
     expect(final.size).toBe(30);
     for (const label of before) expect(final.get(label.pairId)).toBe(label.p0);
+  });
+
+  it('imports labels made by the CLI into a run of the same pairs: same labels, same numbers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rlaif-e2e-cli-'));
+    const out = join(dir, 'labels.jsonl');
+    const quiet = { write: () => true };
+    const argv = ['label', 'probes', '--engine', 'onnx:models/tiny-llama', '--limit', '6'];
+    const code = await main([...argv, '--out', out, '--summary-json', `${out}.json`], {
+      stdout: quiet,
+      stderr: quiet,
+    });
+    expect(code).toBe(0);
+    const summary = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as Summary;
+    const cliLabels = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pairId: string; pA: number });
+
+    const { page, errors } = await openDataset();
+    await probeRun(page, 6);
+    await page.getByLabel('Import labels JSONL').setInputFiles({
+      name: 'labels.jsonl',
+      mimeType: 'application/x-ndjson',
+      buffer: readFileSync(out),
+    });
+    await expect
+      .poll(() => page.getByTestId('import-report').textContent())
+      .toMatch(/Imported 6 labels\./);
+    await expect.poll(() => count(page)).toEqual([6, 6]);
+    const stored = await storedLabels(page);
+    expect(stored.sort((a, b) => a.pairId.localeCompare(b.pairId))).toEqual(
+      cliLabels.map((l) => ({ pairId: l.pairId, p0: l.pA })),
+    );
+    const a = summary.alignment;
+    await expect
+      .poll(() => page.getByTestId('chart-alignment').getByRole('img').getAttribute('aria-label'))
+      .toContain(`over ${a.n} pairs (${a.correct} agree, ${a.ties} ties)`);
+    expect(errors).toEqual([]);
   });
 
   it('imports a file with bad lines: reports them by number and keeps the good pairs', async () => {

@@ -1,5 +1,6 @@
 // Labeling a whole dataset: one pair at a time, each label handed to a sink (which persists it)
 // before the next pair starts, so a reload, a crash or a lost GPU costs at most the pair in flight.
+// Pairs sharing a context are labelled back to back (context-groups.ts) so its KV cache is reused.
 // Pairs already labelled are skipped, which is all "resume" needs. Pause waits between pairs;
 // cancel goes through an AbortSignal and also stops the pair in flight.
 //
@@ -8,6 +9,7 @@
 // errors are rarely about one pair (a lost GPU device, a worker crash, an out-of-memory) and
 // ploughing on would turn every remaining pair into the same error; resuming retries that pair.
 
+import { contextKey, groupByKey } from './context-groups';
 import { CancelledError, throwIfAborted } from './engine';
 import type { Labeler } from './labeler';
 import type { PairLabel, PreferencePair } from './types';
@@ -104,6 +106,8 @@ export interface BatchOptions {
   pause?: PauseGate;
   /** Milliseconds clock; injectable so tests can check the rate and ETA exactly. */
   now?: () => number;
+  /** Label pairs sharing a context back to back (default true); false keeps file order. */
+  groupContexts?: boolean;
 }
 
 export interface BatchResult {
@@ -128,13 +132,18 @@ function rate(count: number, ms: number): number {
   return count > 0 && ms > 0 ? count / (ms / 1000) : 0;
 }
 
-/** Label every pair not yet labelled, in order. Rejects with CancelledError on abort. */
+/**
+ * Label every pair not yet labelled: in order, except that pairs sharing a context are taken
+ * together (unless groupContexts is false). Rejects with CancelledError on abort.
+ */
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const { labeler, pairs, labelled, onLabel, onProgress, signal, pause } = options;
   const now = options.now ?? (() => performance.now());
-  const todo = pairs
+  const pending = pairs
     .map((pair, index) => ({ pair, index }))
     .filter((t) => !labelled.has(t.pair.id));
+  const todo =
+    (options.groupContexts ?? true) ? groupByKey(pending, (t) => contextKey(t.pair)) : pending;
   const skipped = pairs.length - todo.length;
   const clock = activeClock(now);
   let labelledNow = 0;

@@ -72,6 +72,11 @@ function shown(pair: Pick<PreferencePair, 'candidates'>, order: OrderName): [str
   return order === 'stored' ? [a, b] : [b, a];
 }
 
+/** The hash every label of this configuration carries: known before any model is loaded. */
+export function labelingConfigHash(config: LabelingConfig, exemplars: readonly Exemplar[]): string {
+  return configHash({ config, exemplars: exemplars.slice(0, config.prompt.shots) });
+}
+
 export function createLabeler(
   engine: LabelerEngine,
   config: LabelingConfig,
@@ -80,7 +85,7 @@ export function createLabeler(
   const wording = WORDING[config.prompt.task];
   const answerTokens = resolveChoiceTokens(engine.tokenizer, wording.ending);
   const tokenIds = answerTokens.map((t) => t.id);
-  const hash = configHash({ config, exemplars: exemplars.slice(0, config.prompt.shots) });
+  const hash = labelingConfigHash(config, exemplars);
   const orders = ordersFor(config);
 
   const toScore = (scores: NextTokenScores): OrderScore => {

@@ -5,6 +5,7 @@
 import { BatchLabelError, PauseGate, runBatch, type BatchProgress } from '../../lib/rlaif/batch';
 import { parseDataset } from '../../lib/rlaif/datasets';
 import { listHfSplits, loadHfRows, type HfDatasetRef } from '../../lib/rlaif/datasets/hf-rows';
+import { labelsForRun, mergeLabels } from '../../lib/rlaif/datasets/labels';
 import { CancelledError } from '../../lib/rlaif/engine';
 import type { Labeler, LabelingConfig } from '../../lib/rlaif/labeler';
 import {
@@ -70,6 +71,8 @@ export class DatasetState {
   progress: BatchProgress | null = $state.raw(null);
   batchError: string | null = $state(null);
   storeError: string | null = $state(null);
+  /** What the last labels import kept and left out. */
+  importReport: string | null = $state(null);
 
   private store: RunStore | null = null;
   private controller: AbortController | null = null;
@@ -291,6 +294,29 @@ export class DatasetState {
     }
   }
 
+  /**
+   * Import a labels JSONL (this page's export, or the CLI's --out) into the open run: the labels
+   * of its pairs made under its prompt configuration are saved as if labelled here.
+   */
+  async importLabels(file: Blob): Promise<void> {
+    const run = this.run;
+    if (!run || this.phase !== 'idle') return;
+    this.importReport = null;
+    await this.guard(async () => {
+      const found = labelsForRun(await file.text(), {
+        pairIds: this.pairs.map((p) => p.id),
+        configHash: run.configHash,
+      });
+      const store = this.requireStore();
+      for (const label of found.accepted) this.run = await store.saveLabel(run.id, label);
+      this.labels = mergeLabels(this.labels, found.accepted);
+      this.flushCharts();
+      this.publish();
+      await this.refreshRuns();
+      this.importReport = importReportOf(found, run.configHash);
+    });
+  }
+
   // ---- batch ---------------------------------------------------------------------------------
 
   /** Why the open run cannot be labelled now, or null when it can. */
@@ -462,6 +488,21 @@ function metricsOf(labels: PairLabel[], pairs: PreferencePair[]) {
     calibration: calibration(input.probs, input.outcomes, 10),
     histogram: confidenceHistogram(labels, 10),
   };
+}
+
+function importReportOf(found: ReturnType<typeof labelsForRun>, configHash: string): string {
+  const parts = [`Imported ${found.accepted.length} labels.`];
+  if (found.otherConfig) {
+    parts.push(
+      `${found.otherConfig} were made with other settings than this run's (config ${configHash}) and were left out.`,
+    );
+  }
+  if (found.unknownPair) parts.push(`${found.unknownPair} are for pairs this run does not have.`);
+  if (found.errors.length) {
+    const lines = found.errors.slice(0, 5).map((e) => `line ${e.line}: ${e.reason}`);
+    parts.push(`${found.errors.length} bad lines skipped (${lines.join('; ')}).`);
+  }
+  return parts.join(' ');
 }
 
 function messageOf(error: unknown): string {

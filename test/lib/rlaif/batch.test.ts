@@ -66,6 +66,30 @@ describe('runBatch', () => {
     ]);
   });
 
+  it('labels pairs sharing a context back to back (original indices), file order when asked', async () => {
+    const shared = pairs(5).map((p, i) => ({ ...p, context: `Post number ${i % 2}.` }));
+    const run = async (groupContexts?: boolean) => {
+      const seen: string[] = [];
+      const labels = new Map<string, PairLabel>();
+      await runBatch({
+        labeler: createLabeler(numberedEngine(), DEFAULT_LABELING, []),
+        pairs: shared,
+        labelled: new Set(['p2']),
+        groupContexts,
+        onLabel: (label, index) => {
+          seen.push(`${label.pairId}@${index}`);
+          labels.set(label.pairId, label);
+        },
+      });
+      return { seen, labels };
+    };
+    const grouped = await run();
+    const plain = await run(false);
+    expect(grouped.seen).toEqual(['p0@0', 'p4@4', 'p1@1', 'p3@3']);
+    expect(plain.seen).toEqual(['p0@0', 'p1@1', 'p3@3', 'p4@4']);
+    expect(grouped.labels).toEqual(plain.labels);
+  });
+
   it('skips pairs that are already labelled and counts them as done', async () => {
     const engine = numberedEngine();
     const { saved, onLabel } = collector();

@@ -18,6 +18,8 @@ export interface LoadLabelerOptions extends LoadOptions {
   /** Whether the WebGPU adapter has shader-f16 (see probeWebGPU). */
   shaderF16: boolean;
   reusePrefix?: boolean;
+  /** The id recorded with each label (default: idOrUrl); the CLI keeps the folder as typed. */
+  modelId?: string;
   /** Sees the downloaded files (the worker sends the tokenizer on to the page). */
   onFiles?: (files: HfModelFiles) => void;
 }
@@ -36,7 +38,7 @@ export async function loadOnnxLabeler(
   const files = await loadModelFolder(idOrUrl, options.variant, options);
   options.onFiles?.(files);
   try {
-    return await OnnxEngine.create({ ...options, modelId: idOrUrl, files });
+    return await OnnxEngine.create({ ...options, modelId: options.modelId ?? idOrUrl, files });
   } catch (error) {
     if (error instanceof GraphFormatError) throw new ModelLoadError('unsupported', error.message);
     const why = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,115 @@
+// `--engine onnx:<folder|hub-id>`: the app's ONNX engine on onnxruntime-web's WASM execution
+// provider, in Node. A local folder is read from disk; a Hub id is downloaded (no cache).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { OrtModule } from '../lib/engines/onnx/causal-lm';
+import { loadOnnxLabeler } from '../lib/engines/onnx/load';
+import {
+  fetchModelFile,
+  folderUrl,
+  ModelLoadError,
+  VARIANT_FILES,
+  type OnnxVariant,
+} from '../lib/engines/onnx/model-files';
+import { loadTokenizer, type HfTokenizer } from '../lib/engines/tokenizer';
+import { chatTemplateFrom, type TokenizerConfig } from '../lib/rlaif/chat-template';
+import type { ChatTemplate } from '../lib/rlaif/engine';
+import type { OnnxEngine } from '../lib/engines/onnx/engine';
+import { UsageError } from './args';
+
+export type EngineSpec = { kind: 'onnx'; source: string };
+
+export const ENGINE_HELP = `Engines:
+  --engine onnx:<folder|hub-id>   a transformers.js-format ONNX folder on disk (e.g.
+                                  onnx:models/tiny-llama) or a Hugging Face id to download
+  --variant <name>                weights to load: ${Object.keys(VARIANT_FILES).join(', ')} (default fp32)
+  --threads <n>                   WASM threads (default 1)
+  server:<base-url>               not built yet: see the issue "OpenAI-compatible server engine"`;
+
+export function parseEngineSpec(spec: string | undefined): EngineSpec {
+  if (!spec) throw new UsageError('--engine is required, e.g. --engine onnx:models/tiny-llama');
+  const colon = spec.indexOf(':');
+  const kind = colon < 0 ? '' : spec.slice(0, colon);
+  const source = spec.slice(colon + 1);
+  if (kind === 'server') {
+    throw new UsageError(
+      'server: engines are not built yet (issue "OpenAI-compatible server engine, not built yet"); ' +
+        'use --engine onnx:<folder|hub-id> for now.',
+    );
+  }
+  if (kind !== 'onnx' || !source) {
+    throw new UsageError(`Unknown engine "${spec}": use onnx:<folder|hub-id>.`);
+  }
+  return { kind: 'onnx', source };
+}
+
+export function parseVariant(value: string | undefined): OnnxVariant {
+  if (value === undefined) return 'fp32';
+  if (!(value in VARIANT_FILES)) {
+    throw new UsageError(`--variant must be one of ${Object.keys(VARIANT_FILES).join(', ')}.`);
+  }
+  return value as OnnxVariant;
+}
+
+/** fetch() for file: URLs, so the app's folder loader reads a model from disk. */
+const fileFetch = (async (input: RequestInfo | URL) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (!url.startsWith('file:')) return fetch(input);
+  const path = fileURLToPath(url);
+  if (!existsSync(path)) return new Response('not found', { status: 404 });
+  const bytes = readFileSync(path);
+  return new Response(bytes, { headers: { 'Content-Length': String(bytes.length) } });
+}) as typeof fetch;
+
+const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+
+/** A folder that exists on disk is a folder; a Hub id ("owner/name") or an http(s) URL is fetched. */
+function folderOrId(source: string): string {
+  const path = resolve(source);
+  if (existsSync(path) && statSync(path).isDirectory()) return pathToFileURL(path).href;
+  if ((HUB_ID.test(source) && !source.startsWith('.')) || /^https?:\/\//.test(source))
+    return source;
+  throw new UsageError(
+    `No model folder at ${path}, and "${source}" is not a Hugging Face id (owner/name) or URL.`,
+  );
+}
+
+export async function loadEngine(
+  spec: EngineSpec,
+  options: { variant: OnnxVariant; threads: number; reusePrefix?: boolean },
+): Promise<OnnxEngine> {
+  const ort = await import('onnxruntime-web'); // on first use: --help need not load it
+  ort.env.wasm.numThreads = options.threads;
+  ort.env.logLevel = 'error';
+  const engine = await loadOnnxLabeler(folderOrId(spec.source), {
+    ort: ort as unknown as OrtModule,
+    ep: 'wasm',
+    variant: options.variant,
+    shaderF16: false,
+    fetch: fileFetch,
+    cache: null,
+    reusePrefix: options.reusePrefix,
+    modelId: spec.source,
+  });
+  return engine;
+}
+
+/** Only the tokenizer and chat template of a model: what `inspect` needs, without the weights. */
+export async function loadPromptTools(
+  spec: EngineSpec,
+): Promise<{ tokenizer: HfTokenizer; chatTemplate: ChatTemplate | undefined }> {
+  const folder = folderUrl(folderOrId(spec.source));
+  const json = async (file: string, optional: boolean): Promise<Record<string, unknown>> => {
+    try {
+      const bytes = await fetchModelFile(folder + file, file, { fetch: fileFetch, cache: null });
+      return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    } catch (error) {
+      if (optional && error instanceof ModelLoadError && error.kind === 'not-found') return {};
+      throw error;
+    }
+  };
+  const tokenizerConfig = await json('tokenizer_config.json', true);
+  const tokenizer = loadTokenizer(await json('tokenizer.json', false), tokenizerConfig);
+  return { tokenizer, chatTemplate: chatTemplateFrom(tokenizerConfig as TokenizerConfig) };
+}
