@@ -66,6 +66,15 @@ describe('Reward model page', { timeout: 240_000 }, () => {
 
   it('trains on the probe set’s human labels: live curve and held-out accuracy with its CI', async () => {
     ({ page, errors } = await openReward());
+    // The embedded folder's variants, asked before loading: its one fp32 graph, recommended.
+    const variants = page.getByTestId('encoder-variant-select').locator('option');
+    await expect
+      .poll(() => variants.allTextContents())
+      .toEqual([expect.stringMatching(/^fp32 · 672 kB \(recommended/)]);
+    expect(await text(page, 'encoder-variant-note')).toMatch(/Recommended: fp32, .*1 variant/);
+    expect(await text(page, 'encoder-status')).toMatch(
+      /\(64-d, fp32, mean pooling, L2-normalised\) ready on\s+WASM/,
+    );
     expect(await page.getByText('No labelled run yet').isVisible()).toBe(true);
     expect(
       await page.getByRole('checkbox', { name: 'RM trained on AI labels (RLAIF)' }).isDisabled(),
@@ -282,5 +291,28 @@ describe('Reward model page', { timeout: 240_000 }, () => {
     expect(rows[0]).toMatch(/RM trained on AI labels.*-?\d\.\d{4}.*-?\d\.\d{4}/);
     expect(rows[1]).toMatch(/RM trained on human labels.*-?\d\.\d{4}.*-?\d\.\d{4}/);
     expect(errors).toEqual([]);
+  });
+
+  it('probes a self-served encoder folder for its variants and loads the chosen one', async () => {
+    const fourth = await openReward();
+    const p = fourth.page;
+    await p.getByLabel('Sentence encoder').selectOption('custom');
+    // An absolute folder URL: the picker probes every variant's graph name with HEAD.
+    await p.getByLabel('Encoder id or folder URL').fill(`${url}models/tiny-encoder/`);
+    await p.getByLabel('Runs on').selectOption('wasm');
+    const variants = p.getByTestId('encoder-variant-select').locator('option');
+    await expect
+      .poll(() => variants.allTextContents(), { timeout: 30_000 })
+      .toEqual([expect.stringMatching(/^fp32 · 672 kB \(recommended/)]);
+    expect(await text(p, 'encoder-variant-note')).toMatch(/1 variant, as the folder serves them/);
+    await p.getByRole('button', { name: 'Load encoder' }).click();
+    await expect
+      .poll(() => text(p, 'encoder-status'), { timeout: 60_000 })
+      .toMatch(
+        /Encoder http.*tiny-encoder.*\(64-d, fp32, mean pooling, L2-normalised\) ready on\s+WASM/,
+      );
+    // The browser logs each HEAD probe of a variant the folder lacks as a 404; nothing else.
+    expect(fourth.errors.filter((e) => !e.includes('status of 404 (Not Found)'))).toEqual([]);
+    await p.close();
   });
 });

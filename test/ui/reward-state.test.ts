@@ -105,6 +105,7 @@ const encoderInfo = (fingerprint: string): StartedEncoder => ({
   dim: 4,
   maxLength: 16,
   ep: 'wasm',
+  variant: 'fp32',
 });
 
 /** A real export (manifest + head.onnx) for `slot` on `encoder`, as the worker's train returns. */
@@ -372,5 +373,22 @@ describe('restoreReplaces', () => {
     expect(restoreReplaces(record, model({ madeAt: 150 }))).toBe(false);
     expect(restoreReplaces(record, model({ madeAt: 50 }))).toBe(true);
     expect(restoreReplaces(record, model({ madeAt: 150, savedAt: 60 }))).toBe(true);
+  });
+});
+
+describe('Reward page state: the encoder’s variant', () => {
+  it('starts the worker on the chosen variant and keeps what the worker reports', async () => {
+    const asked: (string | undefined)[] = [];
+    const rm = new RewardLab(new Lab(), {
+      startWorker: async (options) => {
+        asked.push(options.variant);
+        return new FakeWorker({ ...encoderInfo('fp-q'), variant: options.variant ?? 'fp32' });
+      },
+    });
+    await rm.loadEncoder('Xenova/all-MiniLM-L6-v2', 'wasm', 'uint8');
+    expect(rm.encoder?.variant).toBe('uint8');
+    await rm.loadEncoder('./models/tiny-encoder/', 'wasm'); // the embedded one, as the page loads it
+    expect(asked).toEqual(['uint8', undefined]);
+    expect(rm.encoder?.variant).toBe('fp32');
   });
 });

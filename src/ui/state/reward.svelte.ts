@@ -7,6 +7,7 @@
 // reward-files.ts (files in and out).
 import { untrack } from 'svelte';
 import type { ExecutionProvider } from '../../lib/engines/onnx/causal-lm';
+import type { OnnxVariant } from '../../lib/engines/onnx/model-files';
 import { parseManifest } from '../../lib/reward/export';
 import { COMBINED_FILE } from '../../lib/reward/combined-onnx';
 import { splitForRewardModels, type RewardSplit } from '../../lib/reward/split';
@@ -177,9 +178,10 @@ export class RewardLab {
 
   /**
    * Start a worker on a new encoder. Until it is ready the old one (and its models) keeps
-   * working; a failed or cancelled load leaves everything as it was.
+   * working; a failed or cancelled load leaves everything as it was. `variant` picks one of the
+   * folder's onnx/ files (fp32 when omitted).
    */
-  async loadEncoder(source: string, ep: ExecutionProvider): Promise<void> {
+  async loadEncoder(source: string, ep: ExecutionProvider, variant?: OnnxVariant): Promise<void> {
     this.loadController?.abort();
     const controller = (this.loadController = new AbortController());
     this.load = { phase: 'loading', source, file: '', loaded: 0, total: null };
@@ -188,6 +190,7 @@ export class RewardLab {
       const worker = await this.options.startWorker({
         encoder: source,
         ep,
+        variant,
         signal: controller.signal,
         onProgress: (p) => {
           if (this.loadController === controller) {

@@ -28,6 +28,11 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** The Hub's address (tests point it at a local server). */
   hubBase?: string;
+  /**
+   * A self-served folder whose layout is known (the app's own models): probe only these variants'
+   * graphs, and no data chunks, so the browser logs no 404 for files known to be absent.
+   */
+  known?: readonly OnnxVariant[];
 }
 
 /** A Hub id, from "owner/name" or a huggingface.co resolve/main URL; null for other folders. */
@@ -68,8 +73,11 @@ async function head(fetchFn: typeof fetch, url: string, signal?: AbortSignal) {
 }
 
 /** Probe every variant's graph, then each found graph's data chunks until one is missing. */
-async function probeFolder(folder: string, fetchFn: typeof fetch, signal?: AbortSignal) {
-  const graphs = Object.values(VARIANT_FILES).map((name) => `onnx/${name}`);
+async function probeFolder(folder: string, fetchFn: typeof fetch, options: ListOptions) {
+  const { signal, known } = options;
+  const names = known ? known.map((v) => VARIANT_FILES[v]) : Object.values(VARIANT_FILES);
+  const graphs = names.map((name) => `onnx/${name}`);
+  const maxChunks = known ? 0 : 64;
   const found = await Promise.all(
     graphs.map(async (path) => ({ path, hit: await head(fetchFn, folder + path, signal) })),
   );
@@ -77,7 +85,7 @@ async function probeFolder(folder: string, fetchFn: typeof fetch, signal?: Abort
   for (const { path, hit } of found) {
     if (!hit) continue;
     files.push({ path, bytes: hit.bytes });
-    for (let i = 0; i < 64; i++) {
+    for (let i = 0; i < maxChunks; i++) {
       const chunk = `${path}_data${i ? `_${i}` : ''}`;
       const data = await head(fetchFn, folder + chunk, signal);
       if (!data) break;
@@ -111,9 +119,7 @@ export async function listVariants(
   const id = hubIdOf(idOrUrl);
   let files: FolderFile[];
   try {
-    files = id
-      ? await hubFiles(id, options, fetchFn)
-      : await probeFolder(folder, fetchFn, options.signal);
+    files = id ? await hubFiles(id, options, fetchFn) : await probeFolder(folder, fetchFn, options);
   } catch (error) {
     // Only an unreachable host falls back to the cache; a wrong id stays an error.
     if (error instanceof HubListingError || options.signal?.aborted) throw error;

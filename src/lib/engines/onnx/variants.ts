@@ -94,8 +94,18 @@ export interface Recommendation {
   why: string;
 }
 
+/**
+ * What the weights are for: the labeler (a causal LM, scored by logprobs) or the reward model's
+ * sentence encoder (vectors), whose variants suit adapters differently.
+ */
+export type VariantUse = 'labeler' | 'encoder';
+
 /** Preference order per adapter, and the reason given for the first available one. */
-function preference(adapter: Adapter): { order: OnnxVariant[]; why: string; on: string } {
+function preference(
+  adapter: Adapter,
+  use: VariantUse,
+): { order: OnnxVariant[]; why: string; on: string } {
+  if (use === 'encoder') return encoderPreference(adapter);
   if (adapter.ep === 'webgpu' && adapter.shaderF16) {
     return {
       order: ['q4f16', 'q4', 'fp16', 'fp32', 'uint8', 'q8', 'int8', 'bnb4'],
@@ -117,6 +127,23 @@ function preference(adapter: Adapter): { order: OnnxVariant[]; why: string; on: 
   };
 }
 
+/** Encoders: 8-bit on the CPU for live scoring; float32 on the GPU, where float16 breaks vectors. */
+function encoderPreference(adapter: Adapter): { order: OnnxVariant[]; why: string; on: string } {
+  if (adapter.ep === 'webgpu') {
+    const order: OnnxVariant[] = ['fp32', 'uint8', 'q8', 'int8', 'q4', 'bnb4', 'fp16', 'q4f16'];
+    return {
+      order: order.filter((v) => adapter.shaderF16 || !NEEDS_SHADER_F16.has(v)),
+      on: 'an encoder on WebGPU',
+      why: 'on WebGPU float16 is known to give NaN or wrong vectors, so the reward model stays float32',
+    };
+  }
+  return {
+    order: ['uint8', 'q8', 'int8', 'fp32', 'q4', 'bnb4', 'fp16', 'q4f16'],
+    on: 'an encoder on WASM',
+    why: 'on the CPU (WASM) 8-bit weights are 4x smaller and embed faster, for live scoring',
+  };
+}
+
 /** Whether a variant can run on this adapter at all, and if not, why. */
 export function unavailableReason(variant: OnnxVariant, adapter: Adapter): string | null {
   if (adapter.ep === 'webgpu' && NEEDS_SHADER_F16.has(variant) && !adapter.shaderF16) {
@@ -125,12 +152,19 @@ export function unavailableReason(variant: OnnxVariant, adapter: Adapter): strin
   return null;
 }
 
+/** A variant that runs but is known to go wrong here; '' when none is known. */
+function caution(variant: OnnxVariant, adapter: Adapter, use: VariantUse): string {
+  const f16OnGpu = adapter.ep === 'webgpu' && NEEDS_SHADER_F16.has(variant);
+  return use === 'encoder' && f16OnGpu ? 'float16 vectors can be NaN on WebGPU' : '';
+}
+
 /** The variant to preselect among those published; null when the folder has none. */
 export function recommendVariant(
   available: VariantInfo[],
   adapter: Adapter,
+  use: VariantUse = 'labeler',
 ): Recommendation | null {
-  const { order, why, on } = preference(adapter);
+  const { order, why, on } = preference(adapter, use);
   const has = new Set(available.map((v) => v.variant));
   const first = order.find((v) => has.has(v));
   if (!first) return null;
@@ -163,14 +197,15 @@ export function variantOptions(
   variants: VariantInfo[],
   adapter: Adapter,
   cached: readonly OnnxVariant[] = [],
+  use: VariantUse = 'labeler',
 ): VariantOption[] {
-  const best = recommendVariant(variants, adapter)?.variant;
+  const best = recommendVariant(variants, adapter, use)?.variant;
   return variants.map((v) => {
     const reason = unavailableReason(v.variant, adapter);
     const notes = [
       v.variant === best ? 'recommended' : '',
       cached.includes(v.variant) ? 'cached' : '',
-      reason ?? '',
+      reason ?? caution(v.variant, adapter, use),
     ].filter(Boolean);
     const label = `${v.variant} · ${formatBytes(v.bytes)}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     return {

@@ -54,7 +54,8 @@ export type RewardRequest =
   | { id: number; kind: 'cancel'; target: number }
   | { id: number; kind: 'dispose' };
 
-export type StartedEncoder = EncoderInfo & { ep: ExecutionProvider };
+/** The loaded encoder as the page shows it: what manifests record, plus where and which weights. */
+export type StartedEncoder = EncoderInfo & { ep: ExecutionProvider; variant: OnnxVariant };
 
 export interface TrainedModel {
   /** The text of reward-model.json. */

@@ -95,6 +95,7 @@ async function start({ id, spec }: Message<'start'>, signal: AbortSignal): Promi
     pooling: opened.pooling,
     normalize: opened.normalize,
     ep: opened.ep,
+    variant,
   };
 }
 

@@ -79,6 +79,15 @@ describe('listVariants', () => {
     expect(site.requests).toHaveLength(9);
   });
 
+  it('probes only the known variants of a folder whose layout is known, and no chunks', async () => {
+    const graph = readFileSync('models/tiny-encoder/onnx/model.onnx');
+    const site = await serve({ '/enc/onnx/model.onnx': graph });
+    const listing = await listVariants(`${site.url}/enc/`, { cache: null, known: ['fp32'] });
+    expect(listing.variants.map((v) => [v.variant, v.bytes])).toEqual([['fp32', graph.length]]);
+    // One HEAD, for a file that exists: the browser logs no 404 for it.
+    expect(site.requests).toEqual([{ method: 'HEAD', path: '/enc/onnx/model.onnx' }]);
+  });
+
   it('finds a folder variant’s numbered data chunks and adds their sizes', async () => {
     const site = await serve({
       '/m/onnx/model_q4.onnx': new Uint8Array(10),

@@ -106,6 +106,50 @@ describe('recommendVariant', () => {
   });
 });
 
+describe('recommendVariant for a sentence encoder', () => {
+  /** A folder publishing exactly these variants (sizes irrelevant here). */
+  const folder = (...variants: string[]) =>
+    variantsFromFiles(
+      variants.map((v) => ({ path: `onnx/model${v === 'fp32' ? '' : `_${v}`}.onnx`, bytes: 1 })),
+    );
+  const rec = (adapter: Adapter, ...variants: string[]) =>
+    recommendVariant(folder(...variants), adapter, 'encoder');
+  // MiniLM's folder as published on the Hub: fp32, fp16, int8, uint8, q8, q4, q4f16, bnb4.
+  const all = ['fp16', 'int8', 'uint8', 'quantized', 'q4', 'q4f16', 'bnb4', 'fp32'];
+
+  it('on WASM: uint8, else q8 or int8, else fp32; never a 4-bit or float16 graph first', () => {
+    expect(rec(WASM, ...all)).toEqual({
+      variant: 'uint8',
+      why: 'on the CPU (WASM) 8-bit weights are 4x smaller and embed faster, for live scoring',
+    });
+    expect(rec(WASM, 'fp32', 'quantized', 'int8')!.variant).toBe('q8');
+    expect(rec(WASM, 'fp32', 'int8', 'q4')!.variant).toBe('int8');
+    expect(rec(WASM, 'fp32', 'q4', 'fp16')).toEqual({
+      variant: 'fp32',
+      why: 'the best for an encoder on WASM that this model publishes (no uint8)',
+    });
+  });
+
+  it('on WebGPU: fp32 even with shader-f16, as float16 vectors go wrong there', () => {
+    expect(rec(F16, ...all)!.variant).toBe('fp32');
+    expect(rec(GPU, ...all)!.why).toMatch(/float16 is known to give NaN/);
+    expect(rec(F16, 'fp16', 'uint8')!.variant).toBe('uint8');
+    expect(rec(GPU, 'fp16', 'q4f16')).toBeNull(); // nothing runs without shader-f16
+  });
+
+  it('labels float16 on WebGPU with the caution, and leaves the labeler’s labels alone', () => {
+    const options = variantOptions(folder('fp32', 'fp16'), F16, ['fp32'], 'encoder');
+    expect(options.map((o) => o.label)).toEqual([
+      'fp32 · 1 B (recommended, cached)',
+      'fp16 · 1 B (float16 vectors can be NaN on WebGPU)',
+    ]);
+    expect(variantOptions(folder('fp32', 'fp16'), F16).map((o) => o.label)).toEqual([
+      'fp32 · 1 B',
+      'fp16 · 1 B (recommended)',
+    ]);
+  });
+});
+
 describe('formatBytes', () => {
   it('writes sizes in the decimal units the Hub uses', () => {
     expect(formatBytes(134_000_000)).toBe('134 MB');
