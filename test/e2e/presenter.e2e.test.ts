@@ -175,6 +175,8 @@ describe('presenter mode fits a projector', { timeout: 300_000 }, () => {
   it('Dataset, Reward model, Policy, Results: each figure on the first screen at both sizes', async () => {
     // The state the figures need is built with presenter mode off, through the unfolded controls.
     const presenter = () => page.evaluate(() => document.documentElement.dataset.presenter);
+    // Wherever the last test left the focus (shortcuts never fire while a field has it), blur it.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.keyboard.press('p');
     await expect.poll(presenter).toBeUndefined();
     await createProbeRun(page, 20);
