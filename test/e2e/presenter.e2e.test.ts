@@ -170,6 +170,9 @@ describe('presenter mode fits a projector', { timeout: 300_000 }, () => {
     }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
+    // The dialog's close event (which hands the keyboard back to the shortcuts) is a task queued
+    // after it hides: let it run before the next key.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
   });
 
   it('Dataset, Reward model, Policy, Results: each figure on the first screen at both sizes', async () => {
