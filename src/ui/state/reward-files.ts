@@ -1,5 +1,5 @@
 // Reward model files in and out of the browser: reading a saved model the user picked (two files
-// or the one-file ONNX export) and handing bytes to the browser's download.
+// or the one-file ONNX export); downloads go through ui/download.ts.
 import { readCombinedRewardModel } from '../../lib/reward/combined-onnx';
 import { pickModelFiles } from '../../lib/reward/files';
 
@@ -22,14 +22,4 @@ export async function readModelFiles(
   };
 }
 
-/** Save bytes as a file through the browser's download (no server involved). */
-export function saveFile(name: string, data: string | Uint8Array, type: string): void {
-  const part = typeof data === 'string' ? data : new Uint8Array(data);
-  const url = URL.createObjectURL(new Blob([part], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  // Revoke later: the download reads the blob after this task ends.
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}
+export { saveFile } from '../download';
