@@ -15,3 +15,13 @@ export {
 } from './requests';
 export { parseScore, type ParsedScore, type ParseOptions, type ScoreQuality } from './responses';
 export { ServerRequestError, ServerResponseError } from './errors';
+export {
+  DEFAULT_RETRY,
+  InFlightLimit,
+  postJson,
+  ServerHttpError,
+  ServerUnreachableError,
+  type FetchLike,
+  type PostOptions,
+  type RetryPolicy,
+} from './retry';
