@@ -103,7 +103,8 @@ function sglangEntries(json: unknown, fail: Fail): Entry[] {
   const asked = at(json, ['meta_info', 'output_token_ids_logprobs', 0], fail);
   const topRaw =
     (isRecord(json) && isRecord(json.meta_info) && json.meta_info.output_top_logprobs) || [];
-  const top = Array.isArray(topRaw) && topRaw.length > 0 ? topRaw[0] : [];
+  // top_logprobs_num 0 may come back as [null]: no alternatives, not a malformed answer.
+  const top: unknown = (Array.isArray(topRaw) && topRaw[0]) || [];
   return [...triples(asked, fail), ...triples(top, fail)];
 }
 

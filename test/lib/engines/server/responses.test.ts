@@ -88,6 +88,11 @@ describe('parseScore: exact kinds', () => {
     expect(scores.top).toEqual([{ id: 19, logprob: ln(0.6) }]);
     expect(quality.exact).toBe(true);
     expect(quality.returnedMass).toBeCloseTo(0.75, 12);
+    const noTop = {
+      meta_info: { output_top_logprobs: [null], output_token_ids_logprobs: [[[-1, 16, null]]] },
+    };
+    const parsed = parseScore('sglang', noTop, { ...query, answerIds: [16], topN: 0 });
+    expect(parsed.scores).toMatchObject({ logprobs: [-1], top: [] });
   });
 });
 
