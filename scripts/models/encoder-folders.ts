@@ -5,6 +5,7 @@
 // model_quantized.onnx), and all-MiniLM-L6-v2's real shape for benchmarks.
 import { bertConfigJson, bertOnnx, SIGNAL, type BertConfig, type BertWeights } from './bert.ts';
 import { TINY_ENCODER } from './build.ts';
+import { VARIANT_FILES } from '../../src/lib/engines/onnx/model-files.ts';
 import { CORPUS } from './corpus.ts';
 import { toJson } from './json.ts';
 import { BERT_TOKEN_IDS, bertTokenizerFiles, learnWordPieceVocab } from './wordpiece.ts';
@@ -62,9 +63,9 @@ export function sentenceTransformersFiles(
 
 /** transformers.js file names of the variants this generator writes. */
 export const WEIGHT_FILES: Record<BertWeights, string> = {
-  fp32: 'model.onnx',
-  int8: 'model_int8.onnx',
-  uint8: 'model_uint8.onnx',
+  fp32: VARIANT_FILES.fp32,
+  int8: VARIANT_FILES.int8,
+  uint8: VARIANT_FILES.uint8,
 };
 
 export interface EncoderFolderOptions {

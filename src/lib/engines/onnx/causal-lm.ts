@@ -342,8 +342,15 @@ export async function readLogitRows(
     staging.destroy();
     return rows;
   }
-  const data = await floats(output);
-  offsets.forEach((at, i) => rows.set(data.subarray(at, at + vocab), i * vocab));
+  // On the CPU, widen only the rows read: the whole [seq, vocab] is tens of millions of halves.
+  const data = await output.getData();
+  offsets.forEach((at, i) => {
+    const row =
+      type === 'float16'
+        ? halfToFloat32(halfBits(data as ArrayBufferView).subarray(at, at + vocab))
+        : (data as Float32Array).subarray(at, at + vocab);
+    rows.set(row, i * vocab);
+  });
   return rows;
 }
 

@@ -15,6 +15,7 @@ import {
 } from '../../rlaif/engine';
 import { mulberry32 } from '../../rlaif/random';
 import { logSoftmax, sampleTokenWithLogprob, topK } from '../sampling';
+import { firstStop, heldBack } from '../stop-strings';
 import { idsKey, promptIds, type PromptEncoder, type ReuseFallback } from '../prompt-ids';
 import { loadTokenizer, type HfTokenizer } from '../tokenizer';
 import {
@@ -91,17 +92,6 @@ function yieldToEventLoop(): Promise<void> {
     };
     channel.port2.postMessage(null);
   });
-}
-
-/** The longest tail of `text` that could still grow into a stop string: held back while streaming. */
-function heldBack(text: string, stops: string[]): number {
-  let hold = 0;
-  for (const stop of stops) {
-    for (let n = Math.min(stop.length - 1, text.length); n > hold; n--) {
-      if (text.endsWith(stop.slice(0, n))) hold = n;
-    }
-  }
-  return hold;
 }
 
 export class OnnxEngine implements LabelerEngine {
@@ -366,8 +356,8 @@ export class OnnxEngine implements LabelerEngine {
       }
       generated.push(next);
       text = this.tokenizer.decode(generated);
-      const stopAt = Math.min(...stops.map((s) => text.indexOf(s)).filter((i) => i >= 0));
-      if (Number.isFinite(stopAt)) {
+      const stopAt = firstStop(text, stops);
+      if (stopAt >= 0) {
         text = text.slice(0, stopAt);
         finishReason = 'stop';
         break;

@@ -24,17 +24,8 @@ export class HubListingError extends Error {
   }
 }
 
-/** Display order: full precision first, then smaller and smaller. */
-export const VARIANT_ORDER: readonly OnnxVariant[] = [
-  'fp32',
-  'fp16',
-  'int8',
-  'uint8',
-  'q8',
-  'q4',
-  'q4f16',
-  'bnb4',
-];
+/** Display order: full precision first, then smaller and smaller (VARIANT_FILES' own order). */
+export const VARIANT_ORDER = Object.keys(VARIANT_FILES) as readonly OnnxVariant[];
 
 /** The chunk index of `path` as external data of `graph` (0 for X.onnx_data), or -1. */
 function chunkIndex(path: string, graph: string): number {

@@ -9,6 +9,7 @@ import type {
 } from '@mlc-ai/web-llm';
 import type { GenerateRequest } from '../../rlaif/engine';
 import { logAddExp } from '../../rlaif/preference';
+import { firstStop, heldBack } from '../stop-strings';
 
 /** web-llm accepts logit_bias values in [-100, 100]. */
 export const LOGIT_BIAS = 100;
@@ -132,12 +133,14 @@ export class StopScanner {
   push(delta: string): string {
     if (this.stopped) return '';
     this.text += delta;
-    const at = Math.min(...this.stops.map((s) => this.text.indexOf(s)).filter((i) => i >= 0));
-    if (Number.isFinite(at)) {
+    const at = firstStop(this.text, this.stops);
+    if (at >= 0) {
       this.text = this.text.slice(0, at);
       this.stopped = true;
     }
-    const safe = this.stopped ? this.text.length : this.text.length - this.heldBack();
+    const safe = this.stopped
+      ? this.text.length
+      : this.text.length - heldBack(this.text, this.stops);
     return this.reveal(safe);
   }
 
@@ -148,15 +151,6 @@ export class StopScanner {
 
   get result(): string {
     return this.text;
-  }
-
-  /** Length of the longest end of the text that a stop string starts with. */
-  private heldBack(): number {
-    let held = 0;
-    for (const stop of this.stops)
-      for (let k = Math.min(stop.length - 1, this.text.length); k > held; k--)
-        if (this.text.endsWith(stop.slice(0, k))) held = k;
-    return held;
   }
 
   private reveal(upTo: number): string {
