@@ -2,6 +2,7 @@
 // "N passed, N failed" (", N skipped" when some were skipped).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { ChromiumMissingError, findChromium } from './chromium.ts';
 
 interface JsonReport {
@@ -10,6 +11,7 @@ interface JsonReport {
   numPendingTests: number;
   numTodoTests: number;
   numFailedTestSuites: number;
+  testResults: { name: string; assertionResults: { fullName: string; status: string }[] }[];
 }
 
 try {
@@ -48,6 +50,13 @@ try {
 const failed =
   report.numFailedTests + (report.numFailedTests === 0 ? report.numFailedTestSuites : 0);
 const skipped = report.numPendingTests + report.numTodoTests;
+// Skipped tests name why in their titles (a missing test peer, an unset model path): list them.
+for (const file of report.testResults ?? []) {
+  for (const test of file.assertionResults) {
+    if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo')
+      console.log(`skipped: ${test.fullName} (${relative(process.cwd(), file.name)})`);
+  }
+}
 console.log(
   `${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`,
 );
