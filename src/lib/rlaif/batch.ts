@@ -108,6 +108,11 @@ export interface BatchOptions {
   now?: () => number;
   /** Label pairs sharing a context back to back (default true); false keeps file order. */
   groupContexts?: boolean;
+  /**
+   * Pairs labelled at once (default 1). Above 1 only a server engine gains: its requests overlap
+   * and the server batches them. Labels are still saved one at a time, as each pair finishes.
+   */
+  concurrency?: number;
 }
 
 export interface BatchResult {
@@ -158,22 +163,46 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     });
 
   report();
-  for (const { pair, index } of todo) {
-    throwIfAborted(signal, 'Labeling');
-    if (pause?.paused) {
-      clock.stop(); // paused time is not labeling time: it must not drag the rate down
-      await pause.wait(signal);
-      clock.start();
+  // Workers take pairs in order, so pairs sharing a context still go out back to back; a failed
+  // pair stops new ones from starting while the others in flight finish and are saved.
+  let next = 0;
+  let failure: unknown = null;
+  let saving = Promise.resolve();
+  const worker = async () => {
+    while (next < todo.length && failure === null) {
+      throwIfAborted(signal, 'Labeling');
+      if (pause?.paused) {
+        clock.stop(); // paused time is not labeling time: it must not drag the rate down
+        await pause.wait(signal);
+        clock.start();
+        continue;
+      }
+      const { pair, index } = todo[next++]!;
+      let label: PairLabel;
+      try {
+        label = await labelOne(labeler, pair, index, signal);
+      } catch (error) {
+        failure ??= error;
+        return;
+      }
+      // One save at a time, in the order pairs finish.
+      const saved = saving.then(() => onLabel(label, index));
+      saving = saved.catch(() => undefined);
+      try {
+        await saved;
+      } catch (error) {
+        failure ??= new BatchSaveError(pair.id, error);
+        return;
+      }
+      labelledNow += 1;
+      report();
     }
-    const label = await labelOne(labeler, pair, index, signal);
-    try {
-      await onLabel(label, index);
-    } catch (error) {
-      throw new BatchSaveError(pair.id, error);
-    }
-    labelledNow += 1;
-    report();
-  }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, todo.length));
+  const results = await Promise.allSettled(Array.from({ length: workers }, worker));
+  if (failure !== null) throw failure;
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return { labelled: labelledNow, skipped };
 }
 

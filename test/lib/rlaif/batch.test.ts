@@ -292,3 +292,85 @@ describe('runBatch on the float64 reference model', () => {
     }
   });
 });
+
+/** A labeler whose label of pair i resolves after delays[i] ms; counts how many are in flight. */
+function timedLabeler(delays: number[], failAt?: string) {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const started: string[] = [];
+  const labeler = {
+    label: async (pair: PreferencePair): Promise<PairLabel> => {
+      started.push(pair.id);
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, delays[Number(pair.id.slice(1))] ?? 1));
+      inFlight--;
+      if (pair.id === failAt) throw new Error(`server died on ${pair.id}`);
+      return { pairId: pair.id } as PairLabel;
+    },
+  };
+  return { labeler, started, maxInFlight: () => maxInFlight };
+}
+
+describe('runBatch with concurrency', () => {
+  it('keeps at most `concurrency` pairs in flight, starts them in order and saves each once, one save at a time', async () => {
+    const { labeler, started, maxInFlight } = timedLabeler([9, 1, 5, 2, 7, 1, 3, 1, 4, 2]);
+    let saving = 0;
+    let overlapped = false;
+    const saved: string[] = [];
+    const result = await runBatch({
+      labeler,
+      pairs: pairs(10),
+      labelled: new Set(['p3']),
+      concurrency: 4,
+      onLabel: async (label) => {
+        overlapped ||= saving > 0;
+        saving++;
+        await new Promise((r) => setTimeout(r, 2));
+        saving--;
+        saved.push(label.pairId);
+      },
+    });
+    expect(result).toEqual({ labelled: 9, skipped: 1 });
+    expect(maxInFlight()).toBe(4);
+    expect(started).toEqual(['p0', 'p1', 'p2', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']);
+    expect([...saved].sort()).toEqual(started.slice().sort());
+    expect(saved[0]).not.toBe('p0'); // p0 is the slowest: later pairs were saved before it
+    expect(overlapped).toBe(false);
+  });
+
+  it('on a failed pair starts no new one, saves the pairs already in flight, then reports the failure', async () => {
+    const { labeler, started } = timedLabeler([1, 30, 30, 30, 1, 1, 1, 1], 'p0');
+    const saved: string[] = [];
+    const run = runBatch({
+      labeler,
+      pairs: pairs(8),
+      labelled: new Set(),
+      concurrency: 4,
+      onLabel: (label) => void saved.push(label.pairId),
+    });
+    await expect(run).rejects.toBeInstanceOf(BatchLabelError);
+    expect(started).toEqual(['p0', 'p1', 'p2', 'p3']);
+    expect(saved.sort()).toEqual(['p1', 'p2', 'p3']); // nothing in flight was lost
+  });
+
+  it('cancels: rejects with CancelledError and keeps the labels finished before it', async () => {
+    const { labeler } = timedLabeler([5, 5, 5, 5, 5, 5, 5, 5]);
+    const controller = new AbortController();
+    const saved: string[] = [];
+    const run = runBatch({
+      labeler,
+      pairs: pairs(8),
+      labelled: new Set(),
+      concurrency: 2,
+      signal: controller.signal,
+      onLabel: (label) => {
+        saved.push(label.pairId);
+        if (saved.length === 3) controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(CancelledError);
+    expect(saved.length).toBeGreaterThanOrEqual(3);
+    expect(saved.length).toBeLessThan(8);
+  });
+});
