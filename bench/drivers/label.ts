@@ -21,7 +21,7 @@ import {
 } from '../pages/types.ts';
 import { analyse, type BenchReport } from './analysis.ts';
 import { markdownReport } from './report.ts';
-import { runInChromium } from './server.ts';
+import { runInChromium } from './vite-server.ts';
 import { count, eps, firstLine } from './args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

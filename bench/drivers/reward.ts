@@ -31,7 +31,7 @@ import {
 import type { BertWeights } from '../../scripts/models/bert.ts';
 import { runRealShape, type RealShapePlan } from './reward-real.ts';
 import { markdownReport, type RewardReport } from './reward-report.ts';
-import { runInChromium } from './server.ts';
+import { runInChromium } from './vite-server.ts';
 import { count, eps, firstLine } from './args.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
