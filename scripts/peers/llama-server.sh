@@ -22,7 +22,7 @@ if [ ! -x "$cache/llama-server" ]; then
     if ! command -v "$tool" >/dev/null 2>&1; then
       if command -v apt-get >/dev/null 2>&1; then
         echo "peers: installing cmake and g++ (Debian)"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake g++ python3-pip >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake g++ python3-pip >/dev/null
         break
       fi
       echo "peers: $tool is missing: install cmake, g++ and python3 to build llama-server" >&2
