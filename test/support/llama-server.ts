@@ -55,14 +55,18 @@ export interface LlamaServerOptions {
 }
 
 /**
- * The arguments every test server gets: f32 KV cache so its log-probs match the float32 ONNX
- * engine (the f16 default costs ~1e-3), 2 threads, no web UI, no warmup run (faster start).
+ * The arguments every test server gets. Exact float32 attention so its log-probs match the ONNX
+ * engine's: an f32 KV cache (the f16 default) and no flash attention (CPU flash attention costs
+ * ~1e-2 in log P on the probes, plain attention ~2e-5). One thread: ggml's threads spin while
+ * waiting, and beside the test's own work on 2 cores a second one made it 2-3x slower.
+ * No web UI, no warmup run.
  */
 export function llamaServerArgs(gguf: string, port: number, slots: number, ctx: number): string[] {
   return [
     ...['--host', '127.0.0.1', '--port', String(port), '-m', gguf],
-    ...['-np', String(slots), '-c', String(ctx), '-t', '2'],
-    ...['-ctk', 'f32', '-ctv', 'f32', '--no-webui', '--no-warmup', '--log-colors', 'off'],
+    ...['-np', String(slots), '-c', String(ctx), '-t', '1'],
+    ...['-ctk', 'f32', '-ctv', 'f32', '-fa', 'off'],
+    ...['--no-webui', '--no-warmup', '--log-colors', 'off'],
   ];
 }
 

@@ -81,6 +81,9 @@ export function buildScoreRequest(kind: ServerKind, query: ScoreQuery): ServerRe
           top_k: 0,
           top_p: 1,
           min_p: 0,
+          // llama-server drops the probabilities of a sampled token that ends inside a UTF-8
+          // character (a byte token); bias the one sampled token to an answer, which is whole.
+          logit_bias: [[query.answerIds[0]!, LLAMACPP_FORCE_BIAS]],
           stream: false,
         },
       };
@@ -129,6 +132,9 @@ export function buildScoreRequest(kind: ServerKind, query: ScoreQuery): ServerRe
           };
   }
 }
+
+// Added to the logits by the sampler only: the reported probabilities are of the raw logits.
+const LLAMACPP_FORCE_BIAS = 1000;
 
 // vLLM and SGLang both read top_k -1 as "no top-k" (0 is rejected by older versions).
 const samplingTopKMinus1 = { temperature: 1, top_p: 1, top_k: -1, min_p: 0 };

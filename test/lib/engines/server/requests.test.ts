@@ -68,6 +68,7 @@ describe('buildScoreRequest', () => {
       temperature: 1,
       top_k: 0,
       top_p: 1,
+      logit_bias: [[16, 1000]], // the sampled token must be whole UTF-8 for its probs to come back
     });
   });
 
