@@ -85,7 +85,15 @@ export async function startLlamaServer(opts: LlamaServerOptions = {}): Promise<R
   const append = (chunk: Buffer) => (log += chunk.toString());
   child.stdout.on('data', append);
   child.stderr.on('data', append);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // A test run that ends without stop() must not leave a server behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((done) =>
+    child.once('exit', () => {
+      process.off('exit', killOnExit);
+      done();
+    }),
+  );
   const server: RunningLlamaServer = {
     baseUrl: `http://127.0.0.1:${port}`,
     port,

@@ -1,6 +1,9 @@
 // The tiny Llama exported to GGUF and run by a real llama.cpp llama-server agrees with the ONNX
 // engine (onnxruntime-web on WASM, as the CLI runs it): same token ids from the GGUF's tokenizer
 // metadata, the same log P("1") and log P("2") on every probe prompt, the same greedy text.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../../../src/cli/engine';
 import type { OnnxEngine } from '../../../../src/lib/engines/onnx/engine';
@@ -156,6 +159,17 @@ describe.skipIf(skipReason !== '')(
       const chatPairs = Math.ceil(pairs.length / CHAT_EVERY);
       expect(probes.length).toBe((pairs.length + chatPairs) * 2);
       expect(maxDiff).toBeLessThan(TOLERANCE);
+    });
+
+    it('startLlamaServer fails on a file llama.cpp refuses, with the server log', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'bad-gguf-'));
+      const bad = join(dir, 'bad.gguf');
+      writeFileSync(bad, 'not a gguf file');
+      const error = await startLlamaServer({ gguf: bad }).catch((e: unknown) => e);
+      rmSync(dir, { recursive: true, force: true });
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/exited .* before \/health was 200/);
+      expect((error as Error).message).toMatch(/--- server log ---[^]*gguf/);
     });
 
     it("generates the ONNX engine's greedy text", async () => {
