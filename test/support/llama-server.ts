@@ -1,7 +1,7 @@
 // A real llama.cpp llama-server for tests (test code only): find the binary, write the tiny
 // Llama as GGUF, start the server on a free 127.0.0.1 port and wait until /health answers 200.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,10 +27,13 @@ export function llamaServerBinary(): { path: string } | { missing: string } {
   };
 }
 
+let tinyLlamaBytes: Uint8Array | undefined; // built once per test process (~1 s: BPE training)
+
 /** Export the generator's tiny Llama (models/tiny-llama's weights) to `<dir>/tiny-llama.gguf`. */
 export async function writeTinyLlamaGguf(dir: string): Promise<string> {
   const path = join(dir, 'tiny-llama.gguf');
-  writeFileSync(path, llamaGguf(tinyLlamaFiles()));
+  tinyLlamaBytes ??= llamaGguf(tinyLlamaFiles());
+  writeFileSync(path, tinyLlamaBytes);
   return path;
 }
 
@@ -73,7 +76,8 @@ export function llamaServerArgs(gguf: string, port: number, slots: number, ctx: 
 export async function startLlamaServer(opts: LlamaServerOptions = {}): Promise<RunningLlamaServer> {
   const binary = llamaServerBinary();
   if ('missing' in binary) throw new Error(`llama-server not found: ${binary.missing}`);
-  const gguf = opts.gguf ?? (await writeTinyLlamaGguf(mkdtempSync(join(tmpdir(), 'llama-gguf-'))));
+  const ownDir = opts.gguf ? null : mkdtempSync(join(tmpdir(), 'llama-gguf-'));
+  const gguf = opts.gguf ?? (await writeTinyLlamaGguf(ownDir!));
   const slots = opts.slots ?? 4;
   const port = await freePort();
   const args = [
@@ -97,7 +101,10 @@ export async function startLlamaServer(opts: LlamaServerOptions = {}): Promise<R
   const server: RunningLlamaServer = {
     baseUrl: `http://127.0.0.1:${port}`,
     port,
-    stop: () => stop(child, exited),
+    stop: async () => {
+      await stop(child, exited);
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
+    },
     log: () => log,
   };
   try {
