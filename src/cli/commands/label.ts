@@ -161,6 +161,11 @@ function serverFlags(args: Parsed, spec: EngineSpec): ServerFlags {
   const serverOnly = ['server-kind', 'server-model', 'tokenizer'].filter((f) => text(args, f));
   if (spec.kind === 'onnx' && serverOnly.length)
     throw new UsageError(`--${serverOnly[0]} is for --engine server:<url> only.`);
+  if (spec.kind === 'server' && !flags.tokenizer)
+    throw new UsageError(
+      "--engine server: needs --tokenizer <folder|hub-id>, the served model's tokenizer.json, " +
+        'so prompts are the exact ids the model expects.',
+    );
   return flags;
 }
 
