@@ -75,9 +75,9 @@ export function parseVariant(value: string | undefined): OnnxVariant {
 }
 
 /** fetch() for file: URLs, so the app's folder loader reads a model from disk. */
-const fileFetch = (async (input: RequestInfo | URL) => {
+const fileFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  if (!url.startsWith('file:')) return fetch(input);
+  if (!url.startsWith('file:')) return fetch(input, init);
   const path = fileURLToPath(url);
   if (!existsSync(path)) return new Response('not found', { status: 404 });
   const bytes = readFileSync(path);

@@ -22,7 +22,8 @@ describe.skipIf(missing !== null)(title, () => {
   let server: RunningLlamaServer;
   let dir: string;
   beforeAll(async () => {
-    server = await startLlamaServer({ slots: 8, ctx: 8 * 4096 });
+    // CPU flash attention (default "auto") works in float16: ~1e-2 off in log-probs.
+    server = await startLlamaServer({ slots: 8, ctx: 8 * 4096, extraArgs: ['-fa', 'off'] });
     dir = tempDir();
   }, 60_000);
   afterAll(async () => {
@@ -51,11 +52,13 @@ describe.skipIf(missing !== null)(title, () => {
     expect(onnx.code, onnx.stderr).toBe(0);
     const got = parseLabelsJsonl(readFileSync(viaServer, 'utf8')).labels;
     const want = parseLabelsJsonl(readFileSync(viaOnnx, 'utf8')).labels;
-    expect(got.map((l) => l.pairId)).toEqual(want.map((l) => l.pairId));
+    // With pairs in flight, labels land in the order they finish.
+    expect(got.map((l) => l.pairId).sort()).toEqual(want.map((l) => l.pairId).sort());
     expect(got).toHaveLength(12);
+    const refs = new Map(want.map((l) => [l.pairId, l]));
     let maxDiff = 0;
-    for (const [i, label] of got.entries()) {
-      const ref = want[i]!;
+    for (const label of got) {
+      const ref = refs.get(label.pairId)!;
       for (const order of ['stored', 'swapped'] as const)
         for (const k of [0, 1])
           maxDiff = Math.max(

@@ -17,7 +17,7 @@ import type { HfTokenizer } from '../tokenizer';
 import { authHeaders, normaliseBaseUrl, probeServer, ServerConnectError } from './detect';
 import { buildGenerateRequest, parseGenerateEvent, type GenerateEvent } from './generate';
 import { KINDS, type ServerKind } from './kinds';
-import { buildScoreRequest, type ScoreQuery } from './requests';
+import { buildScoreRequest, type JsonObject, type ScoreQuery } from './requests';
 import { parseScore, type ScoreQuality } from './responses';
 import { DEFAULT_RETRY, InFlightLimit, postJson, type FetchLike, type RetryPolicy } from './retry';
 import { jsonEvents, openStream } from './stream';
@@ -181,8 +181,11 @@ export class ServerEngine implements LabelerEngine {
       topN: this.topN(request),
     };
     const { path, body } = buildScoreRequest(this.kind, query);
+    if (this.kind === 'llamacpp') pinSampledToken(body, request.tokenIds[0]!);
     const json = await this.post(path, body, request.signal);
     const parsed = parseScore(this.kind, json, query, { tokenizer: this.tokenizer });
+    // The whole vocabulary may have been asked for: show only the top-k the request wants.
+    parsed.scores.top = parsed.scores.top.slice(0, request.topK ?? 0);
     this.stats.promptTokens += query.promptIds.length;
     this.stats.cachedTokens += cachedOf(json);
     if (!parsed.quality.exact) this.stats.inexactScores++;
@@ -270,8 +273,9 @@ export class ServerEngine implements LabelerEngine {
   }
 
   /**
-   * Token log-probs only when the server gave one per generated token (llama.cpp counts the EOS
-   * in tokens_predicted): a token whose text it held back unsent has none, so the list is dropped.
+   * Token log-probs only when the server gave one per generated token: llama.cpp sends no event
+   * for a token that ends inside a UTF-8 character (its tokens_predicted counts it, and the EOS),
+   * so such a gap drops the list rather than leave a token out.
    */
   private result(
     text: string,
@@ -280,14 +284,10 @@ export class ServerEngine implements LabelerEngine {
     predicted: number | undefined,
     temperature: number,
   ): GenerateResult {
-    const count = finishReason === 'eos' && tokens.length ? tokens.length - 1 : tokens.length;
-    const complete = tokens.length > 0 && (predicted === undefined || predicted === tokens.length);
-    const result: GenerateResult = {
-      text,
-      tokens: tokens.length ? count : (predicted ?? this.tokenizer.encode(text).length),
-      finishReason,
-    };
-    if (complete) {
+    const decoded = predicted ?? (tokens.length || this.tokenizer.encode(text).length);
+    const eos = finishReason === 'eos' && (predicted !== undefined || tokens.length > 0) ? 1 : 0;
+    const result: GenerateResult = { text, tokens: decoded - eos, finishReason };
+    if (tokens.length > 0 && (predicted === undefined || predicted === tokens.length)) {
       result.tokenLogprobs = tokens;
       result.logprob = tokens.reduce((s, t) => s + t.logprob, 0);
       if (temperature === 0) result.samplerLogprob = 0;
@@ -298,6 +298,17 @@ export class ServerEngine implements LabelerEngine {
   async dispose(): Promise<void> {
     // Nothing is held open between requests: the server keeps its own caches.
   }
+}
+
+/**
+ * llama.cpp reports no probabilities when the token it samples ends inside a UTF-8 character (a
+ * byte-level model's lone byte), so the sampled token is pinned to the first answer id: greedy
+ * with a logit bias on it. The reported probabilities are the softmax of the raw logits, before
+ * any bias or temperature (post_sampling_probs false), so the values are unchanged.
+ */
+function pinSampledToken(body: JsonObject, id: number): void {
+  body.temperature = 0;
+  body.logit_bias = [[id, 1000]];
 }
 
 // llama.cpp reports prompt tokens served from the slot's cache as timings.cache_n; vLLM as usage.

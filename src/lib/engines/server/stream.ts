@@ -56,6 +56,8 @@ export async function* jsonEvents(
       const text = done ? decoder.decode() : decoder.decode(value, { stream: true });
       for (const line of [...lines.push(text), ...(done ? lines.end() : [])]) {
         const payload = payloadOf(line, format);
+        // One chunk may hold many events: none is handed on after a cancel.
+        if (signal?.aborted) throw new CancelledError('Generation');
         if (payload !== null) yield payload;
       }
       if (done) return;

@@ -20,6 +20,9 @@ import {
 } from '../../../support/llama-server';
 import { nodeFetch, TINY_TOKENIZER } from './node-fetch';
 
+/** CPU flash attention (on by default, "auto") works in float16: ~1e-2 off in log-probs. */
+const EXACT = ['-fa', 'off'];
+
 const binary = llamaServerBinary();
 const missing = 'missing' in binary ? binary.missing : null;
 const title = missing
@@ -51,7 +54,7 @@ describe.skipIf(missing !== null)(title, () => {
   let calls: ReturnType<typeof recording>['calls'];
 
   beforeAll(async () => {
-    server = await startLlamaServer({ slots: 4, ctx: 4 * 4096 });
+    server = await startLlamaServer({ slots: 4, ctx: 4 * 4096, extraArgs: EXACT });
     onnx = (
       await loadEngine(
         { kind: 'onnx', source: 'models/tiny-llama' },
@@ -75,7 +78,7 @@ describe.skipIf(missing !== null)(title, () => {
         { ...DEFAULT_LABELING, prompt: { ...DEFAULT_LABELING.prompt, task } },
         exemplars[task] ?? [],
       );
-      for (const pair of pairs.filter((p) => p.task === task))
+      for (const pair of pairs.filter((p) => p.task === task).slice(0, 15))
         await labeler.label(pair, { topK: 5 });
     }
   }, 120_000);
@@ -94,22 +97,34 @@ describe.skipIf(missing !== null)(title, () => {
     expect(calls.length).toBeGreaterThan(10);
     let maxDiff = 0;
     let scored = 0;
-    for (const { request, scores } of calls) {
-      const got = await engine.scoreNextToken(request);
-      expect(engine.lastQuality).toMatchObject({ exact: true, missing: [] });
+    let topDiff = 0;
+    // All at once: the engine's in-flight limit queues them over the server's slots.
+    const answers = await Promise.all(
+      calls.map(async ({ request }) => {
+        const got = await engine.scoreNextToken(request);
+        return { got, quality: engine.lastQuality };
+      }),
+    );
+    for (const [n, { request, scores }] of calls.entries()) {
+      const { got, quality } = answers[n]!;
+      expect(quality).toMatchObject({ exact: true, missing: [] });
       for (const [c, score] of scores.entries()) {
         expect(got[c]!.promptTokens).toBe(score.promptTokens);
         for (const [i, lp] of score.logprobs.entries()) {
           maxDiff = Math.max(maxDiff, Math.abs(got[c]!.logprobs[i]! - lp));
           scored++;
         }
-        expect(got[c]!.top.map((t) => t.id)).toEqual(score.top.map((t) => t.id));
+        // The top-k by value (two near-equal tokens may swap places between runtimes).
+        expect(got[c]!.top).toHaveLength(request.topK!);
+        for (const [k, t] of score.top.entries())
+          topDiff = Math.max(topDiff, Math.abs(got[c]!.top[k]!.logprob - t.logprob));
       }
     }
     console.log(
-      `llama.cpp vs ONNX: ${scored} answer log-probs, max |difference| ${maxDiff.toExponential(2)}`,
+      `llama.cpp vs ONNX: ${scored} answer log-probs, max |difference| ${maxDiff.toExponential(2)}; top-5 ${topDiff.toExponential(2)}`,
     );
     expect(maxDiff).toBeLessThan(1e-3);
+    expect(topDiff).toBeLessThan(1e-3);
     expect(engine.stats.cachedTokens).toBeGreaterThan(0); // pairs share prefixes: slots reuse them
   }, 120_000);
 
@@ -127,8 +142,14 @@ describe.skipIf(missing !== null)(title, () => {
     expect(got.tokens).toBe(want.tokens);
     expect(got.finishReason).toBe(want.finishReason);
     expect(pieces.join('')).toBe(got.text);
-    expect(got.tokenLogprobs?.map((t) => t.id)).toEqual(want.tokenLogprobs?.map((t) => t.id));
-    expect(got.logprob!).toBeCloseTo(want.logprob!, 2);
+    // llama.cpp sends no event for a token ending inside a UTF-8 character: then no list at all.
+    if (got.tokenLogprobs) {
+      expect(got.tokenLogprobs.map((t) => t.id)).toEqual(want.tokenLogprobs!.map((t) => t.id));
+      const diffs = got.tokenLogprobs.map((t, i) =>
+        Math.abs(t.logprob - want.tokenLogprobs![i]!.logprob),
+      );
+      expect(Math.max(...diffs)).toBeLessThan(1e-3);
+    }
   }, 60_000);
 
   it('stops before a stop string, never showing it, like the ONNX engine', async () => {
