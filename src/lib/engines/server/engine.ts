@@ -91,14 +91,17 @@ export class ServerEngine implements LabelerEngine {
   ) {
     this.limit = new InFlightLimit(options.maxInFlight ?? 4);
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
-    const base = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
-    this.fetcher = (url, init) => {
-      this.attempts++;
-      return base(url, init);
-    };
+    this.fetcher = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
   }
 
-  private attempts = 0;
+  /** The injected fetch, counting every try after a request's first as a retry. */
+  private counting(): FetchLike {
+    let tries = 0;
+    return (url, init) => {
+      if (++tries > 1) this.stats.retries++;
+      return this.fetcher(url, init);
+    };
+  }
 
   static async connect(options: ServerEngineOptions): Promise<ServerEngine> {
     const baseUrl = normaliseBaseUrl(options.baseUrl);
@@ -194,17 +197,12 @@ export class ServerEngine implements LabelerEngine {
 
   private async post(path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
     this.stats.requests++;
-    const before = this.attempts;
-    try {
-      return await postJson(this.baseUrl + path, body, {
-        fetch: this.fetcher,
-        policy: this.policy,
-        headers: this.headers,
-        signal,
-      });
-    } finally {
-      this.stats.retries += Math.max(0, this.attempts - before - 1);
-    }
+    return postJson(this.baseUrl + path, body, {
+      fetch: this.counting(),
+      policy: this.policy,
+      headers: this.headers,
+      signal,
+    });
   }
 
   generate(request: GenerateRequest): Promise<GenerateResult> {
@@ -234,7 +232,7 @@ export class ServerEngine implements LabelerEngine {
     const tokens: TokenLogprob[] = [];
     try {
       const stream = await openStream(this.baseUrl + path, body, {
-        fetch: this.fetcher,
+        fetch: this.counting(),
         headers: this.headers,
         attempts: this.policy.attempts,
         baseDelayMs: this.policy.baseDelayMs,
