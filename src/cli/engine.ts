@@ -43,7 +43,6 @@ export const ENGINE_HELP = `Engines:
   --server-model <name>           the served model (default: the first the server lists)
   --tokenizer <folder|hub-id>     the model's tokenizer.json (and chat template): prompts go
                                   out as exactly the ids the ONNX engine would run (required)
-  --concurrency <n>               pairs in flight (2 requests each: both orders; default 1)
   RLAIF_SERVER_API_KEY            env: the server's API key, sent as Authorization: Bearer`;
 
 export function parseEngineSpec(spec: string | undefined): EngineSpec {

@@ -273,7 +273,9 @@ export class ServerEngine implements LabelerEngine {
   /**
    * Token log-probs only when the server gave one per generated token: llama.cpp sends no event
    * for a token that ends inside a UTF-8 character (its tokens_predicted counts it, and the EOS),
-   * so such a gap drops the list rather than leave a token out.
+   * so such a gap drops the list rather than leave a token out. Its bytes come with the next
+   * event; a generation cut off inside a character ends at the last whole one (the ONNX engine
+   * decodes the lone bytes as U+FFFD instead).
    */
   private result(
     text: string,
