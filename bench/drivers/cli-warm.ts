@@ -13,7 +13,10 @@ export interface WarmTimes {
 
 export async function warmComparison(file: string, model: string, rounds: number) {
   const pairs = await readPairs(file, { report: () => {} });
-  const engine = await loadEngine({ kind: 'onnx', source: model }, { variant: 'fp32', threads: 1 });
+  const { engine } = await loadEngine(
+    { kind: 'onnx', source: model },
+    { variant: 'fp32', threads: 1 },
+  );
   const labeler = createLabeler(engine, DEFAULT_LABELING, []);
   const batch = async (groupContexts: boolean) => {
     const wall = performance.now();

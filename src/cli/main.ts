@@ -1,6 +1,8 @@
 // `npx rlaif-lab <command>`: the labeling core as a command-line tool. This file only routes a
 // command line to its command and turns errors into exit codes and messages.
 import { ModelLoadError } from '../lib/engines/onnx/model-files';
+import { ServerConnectError } from '../lib/engines/server/detect';
+import { ServerEngineError } from '../lib/engines/server/engine';
 import { UsageError } from './args';
 import { inspectCommand, INSPECT_USAGE } from './commands/inspect';
 import type { Io } from './commands/io';
@@ -12,6 +14,7 @@ export const USAGE = `Usage: rlaif-lab <command> [options]
 
 Commands:
   label <dataset> --engine onnx:<model>     label pairs into a resumable labels JSONL, summarise
+          (or --engine server:<url> --tokenizer <folder>: an OpenAI-compatible server)
   inspect <dataset> --engine onnx:<model>   print the exact prompt and tokens for one pair
   help [command]                            this text, or a command's options
 
@@ -46,7 +49,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return 2;
     }
     // Errors that already say what to do are shown as they are; anything else is unexpected.
-    const known = [NothingReadError, LabelsFileError, OutputLockedError, ModelLoadError];
+    const known = [
+      NothingReadError,
+      LabelsFileError,
+      OutputLockedError,
+      ModelLoadError,
+      ServerConnectError,
+      ServerEngineError,
+    ];
     const message = error instanceof Error ? error.message : String(error);
     say(io.stderr, known.some((kind) => error instanceof kind) ? message : `Error: ${message}`);
     return 1;

@@ -187,10 +187,14 @@ describe('rlaif-lab usage', () => {
     }
   });
 
-  it('rejects server engines, naming the issue, and unknown flags with exit 2', async () => {
+  it('rejects a server engine without --tokenizer or URL, server flags on onnx, and unknown flags with exit 2', async () => {
     const server = await cli('label', 'probes', '--engine', 'server:http://localhost:8000');
     expect(server.code).toBe(2);
-    expect(server.stderr).toContain('OpenAI-compatible server engine, not built yet');
+    expect(server.stderr).toContain('needs --tokenizer');
+    const noUrl = await cli('label', 'probes', '--engine', 'server:localhost', '--tokenizer', 'x');
+    expect([noUrl.code, noUrl.stderr]).toEqual([2, expect.stringContaining('base URL')]);
+    const onnx = await cli('label', 'probes', ...ENGINE, '--server-model', 'm');
+    expect([onnx.code, onnx.stderr]).toEqual([2, expect.stringContaining('--server-model')]);
     const flag = await cli('label', 'probes', ...ENGINE, '--bogus');
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('--bogus');

@@ -48,6 +48,10 @@ export async function inspectCommand(argv: string[], io: Io): Promise<number> {
     throw new UsageError('Give exactly one dataset file (or "probes").', INSPECT_USAGE);
   }
   const spec = parseEngineSpec(text(args, 'engine'));
+  if (spec.kind === 'server')
+    throw new UsageError(
+      'inspect reads only the tokenizer and chat template: give --engine onnx:<tokenizer folder>.',
+    );
   const pairs = await readPairs(datasetName, { report: printer(io.stderr) });
   const which = text(args, 'pair') ?? '1';
   const pair = pairs.find((p) => p.id === which) ?? pairs[Number(which) - 1];

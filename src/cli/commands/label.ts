@@ -11,13 +11,21 @@ import type { PairLabel, PreferencePair } from '../../lib/rlaif/types';
 import { choice, flag, integer, parse, text, UsageError, type Options, type Parsed } from '../args';
 import { labelingConfig, PROMPT_HELP, PROMPT_OPTIONS, taskOf } from '../config';
 import { loadExemplars, PROBES, readPairs } from '../dataset';
-import { ENGINE_HELP, loadEngine, parseEngineSpec, parseVariant, type EngineSpec } from '../engine';
+import {
+  ENGINE_HELP,
+  loadEngine,
+  parseEngineSpec,
+  parseVariant,
+  SERVER_KINDS,
+  type EngineSpec,
+  type ServerFlags,
+} from '../engine';
 import { LabelsWriter, lockOutput, resumeFrom } from '../output';
 import { progressSink } from '../progress';
 import { summarize, summaryJson, summaryText, type RunStats } from '../summary';
 import { printer, type Io } from './io';
 
-export const LABEL_USAGE = `Usage: rlaif-lab label <dataset-file | ${PROBES}> --engine onnx:<folder|hub-id> [options]
+export const LABEL_USAGE = `Usage: rlaif-lab label <dataset-file | ${PROBES}> --engine onnx:<folder|hub-id>|server:<url> [options]
 
 Labels every pair of a dataset (OpenAI TL;DR comparisons, TRL, HH-RLHF, CSV or the app's JSONL;
 "${PROBES}" is the built-in probe set) and appends each label to --out as it is made. Run the same
@@ -33,7 +41,8 @@ Output:
   --no-group              label in file order (default: pairs sharing a context back to back,
                           so its KV cache is computed once)
   --sync-every <n>        fsync the output every n labels (default 1: every label)
-  --concurrency <n>       requests in flight; the ONNX engine runs one at a time (1)
+  --concurrency <n>       pairs in flight; the ONNX engine runs one at a time (1), a server
+                          engine takes more (both orders of each pair go out together)
 
 ${ENGINE_HELP}
 
@@ -55,6 +64,9 @@ const OPTIONS: Options = {
   'no-group': { type: 'boolean' },
   'sync-every': { type: 'string' },
   concurrency: { type: 'string' },
+  'server-kind': { type: 'string' },
+  'server-model': { type: 'string' },
+  tokenizer: { type: 'string' },
 };
 
 const EXPORTS = ['trl', 'csv'] as const;
@@ -71,6 +83,7 @@ interface Job {
   spec: EngineSpec;
   variant: OnnxVariant;
   threads: number;
+  server: ServerFlags;
   config: LabelingConfig;
   exemplars: Exemplar[];
   ids: { modelId: string; configHash: string };
@@ -92,14 +105,18 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
   const spec = parseEngineSpec(text(args, 'engine'));
   const variant = parseVariant(text(args, 'variant'));
   const threads = integer(args, 'threads', 1, 1, 64);
-  if (integer(args, 'concurrency', 1, 1) > 1) {
+  const server = serverFlags(args, spec);
+  if (spec.kind === 'onnx' && server.concurrency > 1) {
     throw new UsageError('The ONNX engine runs one request at a time: --concurrency must be 1.');
   }
   const pairs = await pairsOfRun(args, datasetName, printer(io.stderr));
   const task = pairs[0]!.task;
   const config = labelingConfig(args, task);
   const exemplars = loadExemplars()[task] ?? [];
-  const ids = { modelId: spec.source, configHash: labelingConfigHash(config, exemplars) };
+  // A server's labels carry the served model's name when given, else the server's URL.
+  const modelId = spec.kind === 'server' ? (server.model ?? spec.source) : spec.source;
+  server.modelId = modelId;
+  const ids = { modelId, configHash: labelingConfigHash(config, exemplars) };
   const outPath = text(args, 'out') ?? 'labels.jsonl';
   const exportKind = text(args, 'export') ? choice(args, 'export', EXPORTS, 'trl') : undefined;
   const job: Job = {
@@ -108,6 +125,7 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
     spec,
     variant,
     threads,
+    server,
     config,
     exemplars,
     ids,
@@ -131,6 +149,26 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
   } finally {
     release();
   }
+}
+
+/** Server flags; the API key only from the environment (a flag would land in shell history). */
+function serverFlags(args: Parsed, spec: EngineSpec): ServerFlags {
+  const flags: ServerFlags = {
+    kind: choice(args, 'server-kind', SERVER_KINDS, 'auto'),
+    model: text(args, 'server-model'),
+    tokenizer: text(args, 'tokenizer'),
+    concurrency: integer(args, 'concurrency', 1, 1, 256),
+    apiKey: process.env.RLAIF_SERVER_API_KEY || undefined,
+  };
+  const serverOnly = ['server-kind', 'server-model', 'tokenizer'].filter((f) => text(args, f));
+  if (spec.kind === 'onnx' && serverOnly.length)
+    throw new UsageError(`--${serverOnly[0]} is for --engine server:<url> only.`);
+  if (spec.kind === 'server' && !flags.tokenizer)
+    throw new UsageError(
+      "--engine server: needs --tokenizer <folder|hub-id>, the served model's tokenizer.json, " +
+        'so prompts are the exact ids the model expects.',
+    );
+  return flags;
 }
 
 /** The pairs of one task (a run labels one task with one prompt, as in the app), --limit applied. */
@@ -170,7 +208,11 @@ async function labelRest(job: Job, labels: PairLabel[]): Promise<RunFigures | nu
   err(
     `Labelling ${pairs.length - done.size} of ${pairs.length} pairs into ${outPath} (config ${ids.configHash}); loading ${job.spec.source}…`,
   );
-  const engine = await loadEngine(job.spec, { variant: job.variant, threads: job.threads });
+  const { engine, stats } = await loadEngine(job.spec, {
+    variant: job.variant,
+    threads: job.threads,
+    server: job.server,
+  });
   const writer = new LabelsWriter(outPath, integer(args, 'sync-every', 1, 1));
   const progress = progressSink(io.stderr);
   const started = performance.now();
@@ -182,6 +224,7 @@ async function labelRest(job: Job, labels: PairLabel[]): Promise<RunFigures | nu
       pairs,
       labelled: done,
       groupContexts: !flag(args, 'no-group'),
+      concurrency: job.server.concurrency,
       signal: io.signal,
       onLabel: (label) => {
         writer.append(label); // on disk before the next pair starts
@@ -197,7 +240,7 @@ async function labelRest(job: Job, labels: PairLabel[]): Promise<RunFigures | nu
     const cpuSeconds = (used.user + used.system) / 1e6;
     const skipped = pairs.length - result.labelled;
     const run = { labelled: result.labelled, skipped, seconds, pairsPerSecond, cpuSeconds };
-    return { run, engine: { ...engine.stats } };
+    return { run, engine: stats() };
   } catch (error) {
     if (error instanceof CancelledError) {
       progress.done();
