@@ -31,6 +31,8 @@ export interface ServerFlags {
   tokenizer?: string;
   concurrency: number;
   apiKey?: string;
+  /** Recorded with every label; resuming matches on it. */
+  modelId?: string;
 }
 
 export const ENGINE_HELP = `Engines:
@@ -130,6 +132,7 @@ async function loadServerEngine(baseUrl: string, flags: ServerFlags | undefined)
     tokenizer: { source: folderOrId(flags.tokenizer) },
     fetch: fileFetch,
     maxInFlight: 2 * flags.concurrency,
+    modelId: flags.modelId,
   });
   return { engine, stats: () => null };
 }

@@ -67,6 +67,20 @@ describe.skipIf(missing !== null)(title, () => {
           );
       expect(label.label[0]).toBeCloseTo(ref.label[0], 3);
     }
+    expect(got.every((l) => l.modelId === server.baseUrl)).toBe(true);
+    // The same command again resumes: every pair is already there under this model.
+    const again = await cli(
+      'label',
+      'probes',
+      '--engine',
+      `server:${server.baseUrl}`,
+      '--tokenizer',
+      'models/tiny-llama',
+      '--out',
+      viaServer,
+      ...limit,
+    );
+    expect([again.code, again.stdout]).toEqual([0, expect.stringContaining('Nothing to do')]);
     console.log(`CLI server vs ONNX labels: max |log-prob difference| ${maxDiff.toExponential(2)}`);
     expect(maxDiff).toBeLessThan(1e-3);
   }, 120_000);

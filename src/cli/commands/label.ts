@@ -113,7 +113,9 @@ export async function labelCommand(argv: string[], io: Io): Promise<number> {
   const task = pairs[0]!.task;
   const config = labelingConfig(args, task);
   const exemplars = loadExemplars()[task] ?? [];
+  // A server's labels carry the served model's name when given, else the server's URL.
   const modelId = spec.kind === 'server' ? (server.model ?? spec.source) : spec.source;
+  server.modelId = modelId;
   const ids = { modelId, configHash: labelingConfigHash(config, exemplars) };
   const outPath = text(args, 'out') ?? 'labels.jsonl';
   const exportKind = text(args, 'export') ? choice(args, 'export', EXPORTS, 'trl') : undefined;

@@ -39,6 +39,8 @@ export interface ServerEngineOptions {
   /** Recorded with every label (default: the served model's name). */
   modelId?: string;
   signal?: AbortSignal;
+  /** In a page: its URL and CSP, so a host the policy refuses is named before any fetch. */
+  page?: { url: string; policy: string | null };
   /** llama.cpp and other top-N-only kinds: how many top tokens to ask for (default 100). */
   topN?: number;
 }
