@@ -165,12 +165,20 @@ describe.skipIf(missing !== null)(title, { timeout: 300_000 }, () => {
     expect(errors).toEqual([]);
   });
 
-  it('explains a refused host (CSP), and an unreachable server (CORS/network)', async () => {
+  it('explains a refused host (CSP) and an unreachable server (CORS/network)', async () => {
     const { page } = await openPage(browser, `${url}#/label`);
     await pickServer(page, 'http://192.0.2.7:8000');
     await page.getByRole('button', { name: 'Test connection' }).click();
     await expect.poll(() => testMessage(page)).toMatch(/Content-Security-Policy/);
     expect(await testMessage(page)).toContain('RLAIF_MODEL_HOSTS=http://192.0.2.7:8000');
+    // Loading without a test says the same, in the model status.
+    await page
+      .getByRole('textbox', { name: 'Tokenizer (Hub id or folder URL)' })
+      .fill('Qwen/Qwen3-0.6B');
+    await page.getByRole('button', { name: 'Load from server' }).click();
+    await expect
+      .poll(() => page.getByTestId('model-status').textContent())
+      .toMatch(/Content-Security-Policy \(connect-src\) does not list http:\/\/192\.0\.2\.7:8000/);
 
     // A closed port on this machine: allowed by the CSP, nothing answers.
     const closed = `http://127.0.0.1:${server.port === 9 ? 10 : 9}`;

@@ -13,7 +13,7 @@ import { CancelledError, type LabelerEngine } from '../../lib/rlaif/engine';
 import { createLabeler, type Labeler, type LabelingConfig } from '../../lib/rlaif/labeler';
 import { EXEMPLARS } from '../../lib/rlaif/probes';
 import { KINDS } from '../../lib/engines/server/kinds';
-import type { ServerModelChoice } from './server-source.svelte';
+import { pageContext, type ServerModelChoice } from './server-source.svelte';
 
 /** The model that ships with the app: tiny, random weights, there so everything works offline. */
 export const EMBEDDED_MODEL = './models/tiny-llama/';
@@ -208,6 +208,8 @@ export class LabelerModel {
         apiKey: choice.apiKey,
         tokenizer: { source: choice.tokenizer },
         signal: controller.signal,
+        // The page's CSP: a host it refuses is named before any fetch.
+        page: pageContext(),
         maxInFlight: 2 * SERVER_PAIRS_IN_FLIGHT,
       });
       if (this.loadController !== controller) return void engine.dispose();

@@ -29,6 +29,13 @@ export interface PageContext {
   policy: string | null;
 }
 
+/** This page's URL and CSP (the meta tag the build writes); undefined outside a page. */
+export function pageContext(): PageContext | undefined {
+  if (typeof document === 'undefined') return undefined;
+  const meta = document.querySelector('meta[http-equiv="Content-Security-Policy"]');
+  return { url: location.href, policy: meta?.getAttribute('content') ?? null };
+}
+
 /** "owner/name", as on the Hugging Face Hub (a served model name often is one). */
 export function looksLikeHubId(name: string): boolean {
   return /^[\w.-]+\/[\w.-]+$/.test(name.trim());
