@@ -1,3 +1,5 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -18,7 +20,7 @@ const title = missing
   ? `Server source on a real llama-server (skipped: ${missing})`
   : 'Server source on a real llama-server';
 
-const PAIRS = 6;
+const PAIRS = 12;
 const KEY = 'sk-e2e-secret-4f9a';
 
 interface StoredLabel {
@@ -84,6 +86,45 @@ async function pickServer(page: Page, baseUrl: string): Promise<void> {
   await page.getByRole('textbox', { name: 'Server URL' }).fill(baseUrl);
 }
 
+/** A pass-through proxy to the real server that can hold new requests, to pause mid-batch. */
+async function gatedProxy(target: string) {
+  let open = true;
+  const waiting: (() => void)[] = [];
+  const server: Server = createServer((req, res) => {
+    const forward = () => {
+      const upstream = httpRequest(
+        new URL(req.url ?? '/', target),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    };
+    if (open) forward();
+    else waiting.push(forward);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hold: () => void (open = false),
+    release: () => {
+      open = true;
+      for (const go of waiting.splice(0)) go();
+    },
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+/** "done/total" of the open run, as numbers. */
+async function count(page: Page): Promise<[number, number]> {
+  const text = (await page.getByTestId('batch-count').textContent()) ?? '';
+  const [done, total] = text.split('/').map(Number);
+  return [done ?? NaN, total ?? NaN];
+}
+
 const testMessage = (page: Page) => page.getByTestId('server-test').textContent();
 
 describe.skipIf(missing !== null)(title, { timeout: 300_000 }, () => {
@@ -102,7 +143,8 @@ describe.skipIf(missing !== null)(title, { timeout: 300_000 }, () => {
     await server?.stop();
   });
 
-  it('detects llama.cpp, labels a probe and a Dataset batch equal to the ONNX engine', async () => {
+  it('detects llama.cpp, labels a probe and a paused and continued Dataset batch equal to the ONNX engine', async () => {
+    const proxy = await gatedProxy(server.baseUrl);
     const { page, errors } = await openPage(browser, `${url}#/label`);
     await expect
       .poll(() => page.getByTestId('model-status').textContent(), { timeout: 90_000 })
@@ -150,7 +192,21 @@ describe.skipIf(missing !== null)(title, { timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'Use the probe set' }).click();
     await page.getByRole('spinbutton', { name: 'First N pairs' }).fill(String(PAIRS));
     await page.getByRole('button', { name: 'Create run' }).click();
+    // Pause mid-batch: the server's answers held until Pause is pressed, so the batch cannot end
+    // first; the pairs in flight then finish and are saved.
+    proxy.hold();
     await page.getByRole('button', { name: `Label ${PAIRS} pairs` }).click();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    proxy.release();
+    await expect.poll(() => page.getByTestId('batch-status').textContent()).toMatch(/paused/);
+    await new Promise((wait) => setTimeout(wait, 1500));
+    const paused = (await count(page))[0];
+    console.log(`paused after ${paused} of ${PAIRS} pairs`);
+    expect(paused).toBeLessThan(PAIRS);
+    expect(await storedLabels(page)).toHaveLength(PAIRS + paused); // each one saved as made
+    await new Promise((wait) => setTimeout(wait, 500));
+    expect((await count(page))[0]).toBe(paused); // nothing runs while paused
+    await page.getByRole('button', { name: 'Continue' }).click();
     await batchDone(page, PAIRS);
     await expect.poll(() => page.getByTestId('batch-status').textContent()).toMatch(/complete/);
     const all = await storedLabels(page);
@@ -163,6 +219,7 @@ describe.skipIf(missing !== null)(title, { timeout: 300_000 }, () => {
     for (const d of diffs) expect(d).toBeLessThan(1e-3);
     await screenshot(page, 'server-source-dataset');
     expect(errors).toEqual([]);
+    await proxy.close();
   });
 
   it('explains a refused host (CSP) and an unreachable server (CORS/network)', async () => {
