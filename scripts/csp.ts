@@ -10,12 +10,18 @@ export const DEFAULT_MODEL_HOSTS = [
   'https://raw.githubusercontent.com',
 ];
 
+/**
+ * A server on the user's own machine (llama.cpp, Ollama, vLLM on localhost), any port: loopback
+ * reaches only that machine, so allowing it opens no route to a third party.
+ */
+export const LOCAL_SERVER_HOSTS = ['http://127.0.0.1:*', 'http://localhost:*'];
+
 /** Parse `RLAIF_MODEL_HOSTS` ("https://a.example https://b.example", commas allowed). */
 export function parseHosts(value: string | undefined): string[] {
   if (!value) return [];
   const hosts = value.split(/[\s,]+/).filter(Boolean);
   for (const host of hosts) {
-    if (!/^https?:\/\/[\w.*-]+(:\d+)?$/.test(host)) {
+    if (!/^https?:\/\/[\w.*-]+(:(\d+|\*))?$/.test(host)) {
       throw new Error(
         `RLAIF_MODEL_HOSTS: "${host}" is not an origin like https://models.example.org`,
       );
@@ -25,7 +31,14 @@ export function parseHosts(value: string | undefined): string[] {
 }
 
 export function contentSecurityPolicy(extraHosts: string[] = []): string {
-  const connect = ["'self'", 'blob:', 'data:', ...DEFAULT_MODEL_HOSTS, ...extraHosts];
+  const connect = [
+    "'self'",
+    'blob:',
+    'data:',
+    ...DEFAULT_MODEL_HOSTS,
+    ...LOCAL_SERVER_HOSTS,
+    ...extraHosts,
+  ];
   return [
     "default-src 'self'",
     // wasm-unsafe-eval lets onnxruntime-web and web-llm compile WebAssembly; nothing else is eval'd.

@@ -22,6 +22,11 @@ describe('contentSecurityPolicy', () => {
     expect(connect).toContain('https://models.example.org');
     expect(connect).not.toContain('*');
   });
+  it('allows servers on this machine (loopback, any port) for the Server source', () => {
+    const connect = directive(contentSecurityPolicy(), 'connect-src');
+    expect(connect).toContain('http://127.0.0.1:*');
+    expect(connect).toContain('http://localhost:*');
+  });
   it('allows workers from the app and blobs', () => {
     expect(directive(contentSecurityPolicy(), 'worker-src')).toEqual(["'self'", 'blob:']);
   });
@@ -33,6 +38,7 @@ describe('parseHosts', () => {
       'https://a.example',
       'https://b.example:8443',
     ]);
+    expect(parseHosts('http://10.0.0.2:*')).toEqual(['http://10.0.0.2:*']);
     expect(parseHosts(undefined)).toEqual([]);
   });
   it('rejects anything that is not an origin', () => {

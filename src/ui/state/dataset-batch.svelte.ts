@@ -85,6 +85,7 @@ export class DatasetBatch {
         labelled: new Set(host.labels().map((l) => l.pairId)),
         signal: controller.signal,
         pause: this.gate,
+        concurrency: host.lab.model.batchConcurrency,
         onLabel: (label) => this.saved(store, run.id, label),
         onProgress: (progress) => (this.progress = progress),
       });

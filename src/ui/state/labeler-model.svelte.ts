@@ -12,6 +12,8 @@ import { lostModelMessage, watchForLoss } from '../../lib/engines/webllm/watch-e
 import { CancelledError, type LabelerEngine } from '../../lib/rlaif/engine';
 import { createLabeler, type Labeler, type LabelingConfig } from '../../lib/rlaif/labeler';
 import { EXEMPLARS } from '../../lib/rlaif/probes';
+import { KINDS } from '../../lib/engines/server/kinds';
+import { pageContext, type ServerModelChoice } from './server-source.svelte';
 
 /** The model that ships with the app: tiny, random weights, there so everything works offline. */
 export const EMBEDDED_MODEL = './models/tiny-llama/';
@@ -23,6 +25,14 @@ export const EMBEDDED_MODEL = './models/tiny-llama/';
  */
 export function autoProvider(embedded: boolean, hasWebGpu: boolean): ExecutionProvider {
   return hasWebGpu && !embedded ? 'webgpu' : 'wasm';
+}
+
+/** Pairs in flight on a server (two requests each: both orders), matched to llama-server's -np 4. */
+export const SERVER_PAIRS_IN_FLIGHT = 4;
+
+/** Where the loaded model runs, for one line of status. */
+export function runsOn(state: LoadState & { phase: 'ready' }): string {
+  return state.server ?? (state.ep === 'webgpu' ? 'WebGPU' : 'WASM');
 }
 
 export type LoadState =
@@ -41,7 +51,9 @@ export type LoadState =
       modelId: string;
       ep: ExecutionProvider;
       synthetic: boolean;
-      runtime?: 'onnx' | 'web-llm';
+      runtime?: 'onnx' | 'web-llm' | 'server';
+      /** For a server: what answered, e.g. "llama.cpp at http://127.0.0.1:8080". */
+      server?: string;
     }
   | {
       phase: 'error';
@@ -83,6 +95,13 @@ export class LabelerModel {
   private engine_: LabelerEngine | null = null;
   private loadController: AbortController | null = null;
   private lastWebLlm: WebLlmModelChoice | null = null;
+
+  /** Pairs a dataset batch keeps in flight: a server serves several at once, an in-tab engine one. */
+  get batchConcurrency(): number {
+    return this.load.phase === 'ready' && this.load.runtime === 'server'
+      ? SERVER_PAIRS_IN_FLIGHT
+      : 1;
+  }
 
   /** The loaded engine, or null while none is ready. */
   get engine(): LabelerEngine | null {
@@ -162,6 +181,49 @@ export class LabelerModel {
       // A newer load owns the state now; an aborted fetch is a cancel, whatever it threw.
       if (this.loadController !== controller) return;
       this.webLlmFailed(controller.signal.aborted ? new CancelledError('Loading') : error, choice);
+    }
+  }
+
+  /**
+   * Connect to an OpenAI-compatible server and load the model's tokenizer. The engine runs here on
+   * the main thread: it only fetches and tokenizes. The API key goes to the engine, nowhere else.
+   */
+  async loadServer(choice: ServerModelChoice): Promise<void> {
+    const controller = await this.begin();
+    this.load = {
+      phase: 'loading',
+      file: '',
+      loaded: 0,
+      total: null,
+      text: `Connecting to ${choice.baseUrl} and loading the tokenizer…`,
+      fraction: 0,
+    };
+    try {
+      // Imported on demand, like web-llm: most sessions never use a server.
+      const { ServerEngine } = await import('../../lib/engines/server/engine');
+      const engine = await ServerEngine.connect({
+        baseUrl: choice.baseUrl,
+        kind: choice.kind,
+        model: choice.model || undefined,
+        apiKey: choice.apiKey,
+        tokenizer: { source: choice.tokenizer },
+        signal: controller.signal,
+        // The page's CSP: a host it refuses is named before any fetch.
+        page: pageContext(),
+        maxInFlight: 2 * SERVER_PAIRS_IN_FLIGHT,
+      });
+      if (this.loadController !== controller) return void engine.dispose();
+      this.ready(engine, {
+        phase: 'ready',
+        modelId: engine.modelId,
+        ep: 'wasm',
+        synthetic: false,
+        runtime: 'server',
+        server: `${KINDS[engine.kind].label} at ${engine.baseUrl}`,
+      });
+    } catch (error) {
+      if (this.loadController !== controller) return;
+      this.failed(controller.signal.aborted ? new CancelledError('Loading') : error);
     }
   }
 

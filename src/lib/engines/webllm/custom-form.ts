@@ -65,7 +65,7 @@ export function connectSources(policy: string | null | undefined): string[] | nu
 
 function sourceMatches(source: string, url: URL, page: URL): boolean {
   if (source === "'self'") return url.origin === page.origin;
-  const match = /^(https?):\/\/(\*\.)?([^/:]+)(?::(\d+))?\/?$/i.exec(source);
+  const match = /^(https?):\/\/(\*\.)?([^/:]+)(?::(\d+|\*))?\/?$/i.exec(source);
   if (!match) return false;
   const [, scheme, wildcard, host, port] = match;
   // CSP lets an http: source match https: too (an upgrade), never the other way round.
@@ -74,7 +74,9 @@ function sourceMatches(source: string, url: URL, page: URL): boolean {
   const hostOk = wildcard
     ? hostname.endsWith(`.${host!.toLowerCase()}`)
     : hostname === host!.toLowerCase();
-  return schemeOk && hostOk && (port ? url.port === port : url.port === '');
+  // A port of * matches any port, the scheme's default included.
+  const portOk = port === '*' || (port ? url.port === port : url.port === '');
+  return schemeOk && hostOk && portOk;
 }
 
 /** Whether the page may fetch from this URL under its connect-src. */

@@ -54,7 +54,17 @@ describe('connectAllowed under the build policy', () => {
     expect(allowed('https://cdn-lfs.hf.co/x')).toBe(true);
     expect(allowed('https://hf.co/x')).toBe(false);
     expect(allowed('https://models.example.org/m/')).toBe(false);
-    expect(allowed('http://127.0.0.1:9999/m/')).toBe(false);
+    expect(allowed('http://192.168.1.5:9999/m/')).toBe(false);
+  });
+
+  it('allows a server on this machine on any port (http://127.0.0.1:*, http://localhost:*)', () => {
+    expect(allowed('http://127.0.0.1:9999/v1/models')).toBe(true);
+    expect(allowed('http://localhost:11434/api/tags')).toBe(true);
+    expect(allowed('http://localhost/v1/models')).toBe(true);
+    expect(allowed('http://127.0.0.2:8080/')).toBe(false);
+    const fixedPort = 'connect-src http://127.0.0.1:8080';
+    expect(connectAllowed(new URL('http://127.0.0.1:8081/'), fixedPort, PAGE)).toBe(false);
+    expect(connectAllowed(new URL('http://127.0.0.1:8080/'), fixedPort, PAGE)).toBe(true);
   });
 
   it('allows everything without a policy', () => {
