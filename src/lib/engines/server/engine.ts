@@ -186,7 +186,6 @@ export class ServerEngine implements LabelerEngine {
       topN: this.topN(request),
     };
     const { path, body } = buildScoreRequest(this.kind, query);
-    if (this.kind === 'llamacpp') pinSampledToken(body, request.tokenIds[0]!);
     const json = await this.post(path, body, request.signal);
     const parsed = parseScore(this.kind, json, query, { tokenizer: this.tokenizer });
     // The whole vocabulary may have been asked for: show only the top-k the request wants.
@@ -300,17 +299,6 @@ export class ServerEngine implements LabelerEngine {
   async dispose(): Promise<void> {
     // Nothing is held open between requests: the server keeps its own caches.
   }
-}
-
-/**
- * llama.cpp reports no probabilities when the token it samples ends inside a UTF-8 character (a
- * byte-level model's lone byte), so the sampled token is pinned to the first answer id: greedy
- * with a logit bias on it. The reported probabilities are the softmax of the raw logits, before
- * any bias or temperature (post_sampling_probs false), so the values are unchanged.
- */
-function pinSampledToken(body: JsonObject, id: number): void {
-  body.temperature = 0;
-  body.logit_bias = [[id, 1000]];
 }
 
 // llama.cpp reports prompt tokens served from the slot's cache as timings.cache_n; vLLM as usage.
