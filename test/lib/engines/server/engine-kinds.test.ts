@@ -3,7 +3,7 @@
 // sampling) and what it makes of the answers (exact or missing, stop strings never shown).
 import { describe, expect, it } from 'vitest';
 import { ServerEngine } from '../../../../src/lib/engines/server/engine';
-import { nodeFetch, TINY_TOKENIZER } from './node-fetch';
+import { nodeFetch, TINY_TOKENIZER } from '../../../support/node-fetch';
 
 type Handler = (path: string, body: Record<string, unknown>) => Response;
 

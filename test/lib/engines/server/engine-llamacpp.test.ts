@@ -18,7 +18,7 @@ import {
   startLlamaServer,
   type RunningLlamaServer,
 } from '../../../support/llama-server';
-import { nodeFetch, TINY_TOKENIZER } from './node-fetch';
+import { nodeFetch, TINY_TOKENIZER } from '../../../support/node-fetch';
 
 /** CPU flash attention (on by default, "auto") works in float16: ~1e-2 off in log-probs. */
 const EXACT = ['-fa', 'off'];

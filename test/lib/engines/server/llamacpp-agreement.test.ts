@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../../../src/cli/engine';
-import type { OnnxEngine } from '../../../../src/lib/engines/onnx/engine';
-import type { NextTokenScores } from '../../../../src/lib/rlaif/engine';
+import type { LabelerEngine, NextTokenScores } from '../../../../src/lib/rlaif/engine';
 import {
   buildScoreRequest,
   parseScore,
@@ -47,7 +46,7 @@ interface ProbePrompt {
  * Both orders of each pair as a labeler sends them: raw 0-shot (the default) for every pair, and
  * for every CHAT_EVERY-th pair also chat 2-shot (the chat template, positions up to ~1700).
  */
-function probePrompts(engine: OnnxEngine, pairs: PreferencePair[]): ProbePrompt[] {
+function probePrompts(engine: LabelerEngine, pairs: PreferencePair[]): ProbePrompt[] {
   const raw = DEFAULT_LABELING.prompt;
   const chat: LabelingConfig['prompt'] = { ...raw, format: 'chat', shots: 2 };
   return pairs.flatMap((pair, i) => {
@@ -93,13 +92,16 @@ describe.skipIf(skipReason !== '')(
   `llama.cpp llama-server on the tiny Llama's GGUF ${skipReason || 'agrees with the ONNX engine'}`,
   () => {
     let server: RunningLlamaServer;
-    let engine: OnnxEngine;
+    let engine: LabelerEngine;
     let pairs: PreferencePair[];
 
     beforeAll(async () => {
       [server, engine, pairs] = await Promise.all([
         startLlamaServer({ slots: 4 }),
-        loadEngine({ kind: 'onnx', source: 'models/tiny-llama' }, { variant: 'fp32', threads: 1 }),
+        loadEngine(
+          { kind: 'onnx', source: 'models/tiny-llama' },
+          { variant: 'fp32', threads: 1 },
+        ).then((loaded) => loaded.engine),
         loadProbes(),
       ]);
     });
