@@ -163,47 +163,66 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     });
 
   report();
-  // Workers take pairs in order, so pairs sharing a context still go out back to back; a failed
+  // Workers take lanes in order: a lane is up to LANE pairs sharing a context, labelled one after
+  // another by one worker, so the server sees that context again right after it computed it (a
+  // per-slot cache, as llama.cpp's, keeps it) while other workers label other contexts. A failed
   // pair stops new ones from starting while the others in flight finish and are saved.
+  const lanes = lanesOf(todo, options.groupContexts ?? true);
   let next = 0;
   let failure: unknown = null;
   let saving = Promise.resolve();
   const worker = async () => {
-    while (next < todo.length && failure === null) {
-      throwIfAborted(signal, 'Labeling');
-      if (pause?.paused) {
-        clock.stop(); // paused time is not labeling time: it must not drag the rate down
-        await pause.wait(signal);
-        clock.start();
-        continue;
+    while (next < lanes.length && failure === null) {
+      for (const { pair, index } of lanes[next++]!) {
+        if (failure !== null) return;
+        throwIfAborted(signal, 'Labeling');
+        if (pause?.paused) {
+          clock.stop(); // paused time is not labeling time: it must not drag the rate down
+          await pause.wait(signal);
+          clock.start();
+        }
+        let label: PairLabel;
+        try {
+          label = await labelOne(labeler, pair, index, signal);
+        } catch (error) {
+          failure ??= error;
+          return;
+        }
+        // One save at a time, in the order pairs finish.
+        const saved = saving.then(() => onLabel(label, index));
+        saving = saved.catch(() => undefined);
+        try {
+          await saved;
+        } catch (error) {
+          failure ??= new BatchSaveError(pair.id, error);
+          return;
+        }
+        labelledNow += 1;
+        report();
       }
-      const { pair, index } = todo[next++]!;
-      let label: PairLabel;
-      try {
-        label = await labelOne(labeler, pair, index, signal);
-      } catch (error) {
-        failure ??= error;
-        return;
-      }
-      // One save at a time, in the order pairs finish.
-      const saved = saving.then(() => onLabel(label, index));
-      saving = saved.catch(() => undefined);
-      try {
-        await saved;
-      } catch (error) {
-        failure ??= new BatchSaveError(pair.id, error);
-        return;
-      }
-      labelledNow += 1;
-      report();
     }
   };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 1, todo.length));
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, lanes.length));
   const results = await Promise.allSettled(Array.from({ length: workers }, worker));
   if (failure !== null) throw failure;
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
   return { labelled: labelledNow, skipped };
+}
+
+/** Most pairs of one context a lane holds, so one big shared context still spreads over workers. */
+const LANE = 8;
+
+/** Consecutive pairs of one context (after grouping), cut into lanes of at most LANE. */
+function lanesOf<T extends { pair: PreferencePair }>(todo: T[], grouped: boolean): T[][] {
+  const lanes: T[][] = [];
+  for (const item of todo) {
+    const last = lanes.at(-1);
+    const same = last && contextKey(last[0]!.pair) === contextKey(item.pair);
+    if (grouped && same && last.length < LANE) last.push(item);
+    else lanes.push([item]);
+  }
+  return lanes;
 }
 
 async function labelOne(

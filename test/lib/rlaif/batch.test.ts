@@ -374,3 +374,38 @@ describe('runBatch with concurrency', () => {
     expect(saved.length).toBeLessThan(8);
   });
 });
+
+describe('runBatch lanes', () => {
+  it('keeps pairs of one context on one worker, one after another, while other contexts run beside them', async () => {
+    const shared = pairs(6).map((p, i) => ({ ...p, context: `Post number ${i % 2}.` }));
+    const inFlight = new Map<string, number>();
+    let sameContextTogether = false;
+    let maxInFlight = 0;
+    let total = 0;
+    const order: string[] = [];
+    const labeler = {
+      label: async (pair: PreferencePair): Promise<PairLabel> => {
+        const n = (inFlight.get(pair.context) ?? 0) + 1;
+        inFlight.set(pair.context, n);
+        sameContextTogether ||= n > 1;
+        maxInFlight = Math.max(maxInFlight, ++total);
+        order.push(pair.id);
+        await new Promise((r) => setTimeout(r, 3));
+        inFlight.set(pair.context, n - 1);
+        total--;
+        return { pairId: pair.id } as PairLabel;
+      },
+    };
+    const result = await runBatch({
+      labeler,
+      pairs: shared,
+      labelled: new Set(),
+      concurrency: 4,
+      onLabel: () => {},
+    });
+    expect(result.labelled).toBe(6);
+    expect(sameContextTogether).toBe(false);
+    expect(maxInFlight).toBe(2); // two contexts, two lanes
+    expect(order.filter((id) => Number(id.slice(1)) % 2 === 0)).toEqual(['p0', 'p2', 'p4']);
+  });
+});

@@ -17,7 +17,7 @@ import type { HfTokenizer } from '../tokenizer';
 import { authHeaders, normaliseBaseUrl, probeServer, ServerConnectError } from './detect';
 import { buildGenerateRequest, parseGenerateEvent, type GenerateEvent } from './generate';
 import { KINDS, type ServerKind } from './kinds';
-import { buildScoreRequest, type JsonObject, type ScoreQuery } from './requests';
+import { buildScoreRequest, type ScoreQuery } from './requests';
 import { parseScore, type ScoreQuality } from './responses';
 import { DEFAULT_RETRY, InFlightLimit, postJson, type FetchLike, type RetryPolicy } from './retry';
 import { jsonEvents, openStream } from './stream';
