@@ -65,10 +65,39 @@ async function measure(
   const cached = after.cachedTokens - before.cachedTokens;
   return {
     pairsPerSecond: pairs.length / seconds,
-    requests: after.requests - before.requests,
+    requestsPerPair: (after.requests - before.requests) / pairs.length,
     retries: after.retries - before.retries,
     cacheHitRate: prompt === 0 ? null : cached / prompt,
   };
+}
+
+/**
+ * One run on a freshly started server, so no run finds the prompts of an earlier one in its
+ * caches (llama.cpp also keeps finished prompts in RAM): each is a labeling job from cold.
+ */
+async function coldRun(
+  pairs: Awaited<ReturnType<typeof readPairs>>,
+  slots: number,
+  concurrency: number,
+  grouped: boolean,
+) {
+  // Each slot keeps its own prompt cache; 2,048 tokens per slot hold a 0-shot prompt with room.
+  const server = await startLlamaServer({ slots, ctx: slots * 2048 });
+  try {
+    const engine = await ServerEngine.connect({
+      baseUrl: server.baseUrl,
+      kind: 'llamacpp',
+      tokenizer: { source: TINY_TOKENIZER },
+      fetch: nodeFetch,
+      maxInFlight: 2 * slots,
+    });
+    await measure(engine, pairs.slice(0, 1), 1, true); // first request: allocations
+    const result = await measure(engine, pairs.slice(1), concurrency, grouped);
+    await engine.dispose();
+    return result;
+  } finally {
+    await server.stop();
+  }
 }
 
 async function main() {
@@ -80,33 +109,23 @@ async function main() {
   writeFileSync(file, tldrComparisons(probes, perPost));
   const pairs = await readPairs(file, { report: () => {} });
   const slots = Math.max(...levels);
-  // Each slot keeps its own prompt cache; 16 slots of 2,048 tokens hold a 2-shot prompt each.
-  const server = await startLlamaServer({ slots, ctx: slots * 2048 });
   const load = loadavg()[0]!;
   const rows: Row[] = [];
   try {
-    const engine = await ServerEngine.connect({
-      baseUrl: server.baseUrl,
-      kind: 'llamacpp',
-      tokenizer: { source: TINY_TOKENIZER },
-      fetch: nodeFetch,
-      maxInFlight: 2 * slots,
-    });
-    await measure(engine, pairs.slice(0, 4), 1, true); // warm-up: first requests, allocations
     for (const concurrency of levels) {
       for (const grouped of [true, false]) {
         const runs = [];
         for (let rep = 0; rep < reps; rep++)
-          runs.push(await measure(engine, pairs, concurrency, grouped));
+          runs.push(await coldRun(pairs, slots, concurrency, grouped));
         const rates = runs.map((r) => r.pairsPerSecond);
         const row: Row = {
           concurrency,
           grouped,
           pairsPerSecond: median(rates),
           all: rates.map((r) => Number(r.toFixed(2))),
-          requestsPerPair: runs[0]!.requests / pairs.length,
+          requestsPerPair: runs[0]!.requestsPerPair,
           retries: runs.reduce((a, r) => a + r.retries, 0),
-          cacheHitRate: runs[0]!.cacheHitRate,
+          cacheHitRate: median(runs.map((r) => r.cacheHitRate ?? NaN)),
         };
         rows.push(row);
         console.log(
@@ -115,9 +134,7 @@ async function main() {
         );
       }
     }
-    await engine.dispose();
   } finally {
-    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   const base = rows.find((r) => r.concurrency === levels[0] && r.grouped)!.pairsPerSecond;
@@ -126,7 +143,7 @@ async function main() {
     node: process.version,
     cpus: cpus().length,
     loadAverage1m: load,
-    server: { binary: binary.path, slots, model: 'models/tiny-llama as GGUF (f32)' },
+    server: { binary: binary.path, slots, model: 'models/tiny-llama as GGUF (f32)', threads: 1 },
     file: { posts, perPost, pairs: pairs.length },
     reps,
     rows: rows.map((r) => ({ ...r, speedupOverConcurrency1: r.pairsPerSecond / base })),
