@@ -6,16 +6,12 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OrtModule } from '../lib/engines/onnx/causal-lm';
 import { loadOnnxLabeler } from '../lib/engines/onnx/load';
+import { VARIANT_FILES, type OnnxVariant } from '../lib/engines/onnx/model-files';
 import {
-  fetchModelFile,
-  folderUrl,
-  ModelLoadError,
-  VARIANT_FILES,
-  type OnnxVariant,
-} from '../lib/engines/onnx/model-files';
-import { loadTokenizer, type HfTokenizer } from '../lib/engines/tokenizer';
-import { chatTemplateFrom, type TokenizerConfig } from '../lib/rlaif/chat-template';
-import type { ChatTemplate, LabelerEngine } from '../lib/rlaif/engine';
+  loadPromptTools as loadTokenizerFiles,
+  type PromptTools,
+} from '../lib/engines/server/tokenize';
+import type { LabelerEngine } from '../lib/rlaif/engine';
 import type { EngineStats, OnnxEngine } from '../lib/engines/onnx/engine';
 import { ServerEngine } from '../lib/engines/server/engine';
 import { UsageError } from './args';
@@ -158,20 +154,6 @@ async function loadOnnx(
 }
 
 /** Only the tokenizer and chat template of a model: what `inspect` needs, without the weights. */
-export async function loadPromptTools(
-  spec: EngineSpec,
-): Promise<{ tokenizer: HfTokenizer; chatTemplate: ChatTemplate | undefined }> {
-  const folder = folderUrl(folderOrId(spec.source));
-  const json = async (file: string, optional: boolean): Promise<Record<string, unknown>> => {
-    try {
-      const bytes = await fetchModelFile(folder + file, file, { fetch: fileFetch, cache: null });
-      return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-    } catch (error) {
-      if (optional && error instanceof ModelLoadError && error.kind === 'not-found') return {};
-      throw error;
-    }
-  };
-  const tokenizerConfig = await json('tokenizer_config.json', true);
-  const tokenizer = loadTokenizer(await json('tokenizer.json', false), tokenizerConfig);
-  return { tokenizer, chatTemplate: chatTemplateFrom(tokenizerConfig as TokenizerConfig) };
+export function loadPromptTools(spec: EngineSpec): Promise<PromptTools> {
+  return loadTokenizerFiles(folderOrId(spec.source), { fetch: fileFetch, cache: null });
 }

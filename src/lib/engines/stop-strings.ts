@@ -18,3 +18,46 @@ export function heldBack(text: string, stops: readonly string[]): number {
   }
   return hold;
 }
+
+/**
+ * Stream text with the stop strings taken out: shows only what cannot be the start of a stop
+ * string, and cuts at the first one that appears (as web-llm's processNextToken would, had it the
+ * whole text). Text held back is shown by flush() if the stream ends without a stop.
+ */
+export class StopScanner {
+  private text = '';
+  private shown = 0;
+  stopped = false;
+
+  constructor(private readonly stops: string[]) {}
+
+  /** Add a delta; returns the newly safe text. */
+  push(delta: string): string {
+    if (this.stopped) return '';
+    this.text += delta;
+    const at = firstStop(this.text, this.stops);
+    if (at >= 0) {
+      this.text = this.text.slice(0, at);
+      this.stopped = true;
+    }
+    const safe = this.stopped
+      ? this.text.length
+      : this.text.length - heldBack(this.text, this.stops);
+    return this.reveal(safe);
+  }
+
+  /** The stream ended on its own: what was held back is real text. */
+  flush(): string {
+    return this.reveal(this.text.length);
+  }
+
+  get result(): string {
+    return this.text;
+  }
+
+  private reveal(upTo: number): string {
+    const out = this.text.slice(this.shown, upTo);
+    this.shown = Math.max(this.shown, upTo);
+    return out;
+  }
+}

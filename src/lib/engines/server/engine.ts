@@ -12,7 +12,7 @@ import {
   type ScoreRequest,
   type TokenLogprob,
 } from '../../rlaif/engine';
-import { firstStop, heldBack } from '../stop-strings';
+import { StopScanner } from '../stop-strings';
 import type { HfTokenizer } from '../tokenizer';
 import { authHeaders, normaliseBaseUrl, probeServer, ServerConnectError } from './detect';
 import { buildGenerateRequest, parseGenerateEvent, type GenerateEvent } from './generate';
@@ -226,8 +226,7 @@ export class ServerEngine implements LabelerEngine {
     const onAbort = () => controller.abort();
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const stops = request.stop ?? [];
-    let out = '';
-    let emitted = 0;
+    const scan = new StopScanner(stops);
     let finish: GenerateResult['finishReason'] = 'length';
     let predicted: number | undefined;
     const tokens: TokenLogprob[] = [];
@@ -242,21 +241,17 @@ export class ServerEngine implements LabelerEngine {
       for await (const json of jsonEvents(stream, format, controller.signal)) {
         const event: GenerateEvent = parseGenerateEvent(this.kind, json, stops.length > 0);
         tokens.push(...event.tokens);
-        out += event.text;
         if (event.finish) {
           finish = event.finish;
           predicted = event.predicted;
         }
-        const stopAt = firstStop(out, stops);
-        if (stopAt >= 0) {
+        const safe = scan.push(event.text);
+        if (safe) request.onToken?.(safe);
+        if (scan.stopped) {
           // The server did not stop on it (or stopped late): cut here and close the stream.
-          out = out.slice(0, stopAt);
           finish = 'stop';
           break;
         }
-        const safe = out.length - heldBack(out, stops);
-        if (safe > emitted) request.onToken?.(out.slice(emitted, safe));
-        emitted = Math.max(emitted, safe);
         if (event.finish) break;
       }
     } catch (error) {
@@ -267,8 +262,9 @@ export class ServerEngine implements LabelerEngine {
       controller.abort();
     }
     throwIfAborted(request.signal, 'Generation');
-    if (out.length > emitted) request.onToken?.(out.slice(emitted));
-    return this.result(out, finish, tokens, predicted, request.temperature);
+    const rest = scan.flush();
+    if (rest) request.onToken?.(rest);
+    return this.result(scan.result, finish, tokens, predicted, request.temperature);
   }
 
   /**

@@ -1,6 +1,6 @@
-// The model's own tokenizer for a server engine, so prompts go out as exactly the ids the ONNX
-// engine would run (BOS included): tokenizer.json and tokenizer_config.json (chat template)
-// fetched from a folder URL or Hub id like the ONNX loader does.
+// The model's own tokenizer and chat template without its weights: what the server engine needs so
+// prompts go out as exactly the ids the ONNX engine would run (BOS included), and what the CLI's
+// `inspect` shows. tokenizer.json and tokenizer_config.json fetched like the ONNX loader does.
 import { chatTemplateFrom, type TokenizerConfig } from '../../rlaif/chat-template';
 import type { ChatTemplate } from '../../rlaif/engine';
 import { fetchModelFile, folderUrl, ModelLoadError } from '../onnx/model-files';

@@ -56,9 +56,9 @@ import {
   mergeBiasedGroups,
   readBiasedLogprobs,
   readTopTokens,
-  StopScanner,
   topTokensRequest,
 } from './requests';
+import { StopScanner } from '../stop-strings';
 
 /** Load progress: web-llm reports a sentence and a fraction, not per-file bytes. */
 export interface LoadProgress {

@@ -10,11 +10,11 @@ import {
   mergeBiasedGroups,
   otherMass,
   readBiasedLogprobs,
-  StopScanner,
   topTokensRequest,
   twoWayProbability,
   webLlmSeed,
 } from '../../../../src/lib/engines/webllm/requests';
+import { StopScanner } from '../../../../src/lib/engines/stop-strings';
 
 const CALIBRATED = {
   temperature: 1,
